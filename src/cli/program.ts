@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { portNumber } from './args.js';
+import { registerApiKeys } from './commands/apikeys.js';
+import { registerAudit } from './commands/audit.js';
+import { registerDevices } from './commands/devices.js';
+import { registerGroups } from './commands/groups.js';
+import { registerProfiles } from './commands/profiles.js';
+import { registerSession } from './commands/session.js';
+import { examples } from './commands/shared.js';
+import { registerTenants } from './commands/tenants.js';
+import { registerUsers } from './commands/users.js';
+import type { GlobalOptions } from './context.js';
+import { runInit } from './init.js';
+import { runStart } from './start.js';
+
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+/** The package version, from package.json two or three levels up (sources vs dist/). */
+function packageVersion(): string {
+  for (const rel of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'plexus' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level: try the next
+    }
+  }
+  return '0.0.0';
+}
+
+interface StartOptions {
+  config?: string;
+  dataDir?: string;
+  httpPort?: number;
+  logLevel?: string;
+}
+
+function registerServer(program: Command): void {
+  examples(
+    program
+      .command('start')
+      .description('run the Plexus platform (broker, API, dashboard) in this process')
+      .option('-c, --config <file>', 'configuration file (YAML or JSON)')
+      .option('--data-dir <dir>', 'where the database and keys live')
+      .option('--http-port <n>', 'HTTP port for the API and dashboard', portNumber)
+      .option('--log-level <level>', 'trace, debug, info, warn or error')
+      .action((opts: StartOptions) => runStart(opts)),
+    'npx plexus start --data-dir ./data --http-port 8080',
+  );
+  examples(
+    program
+      .command('init')
+      .description('create the data directory, database and first admin user, then exit')
+      .option('-c, --config <file>', 'configuration file (YAML or JSON)')
+      .option('--data-dir <dir>', 'where the database and keys live')
+      .action((opts: { config?: string; dataDir?: string }, cmd: Command) => {
+        const json = cmd.optsWithGlobals<GlobalOptions>().json;
+        return runInit({ ...opts, ...(json === undefined ? {} : { json }) });
+      }),
+    'npx plexus init --data-dir ./data',
+  );
+}
+
+/**
+ * The whole command tree. Settings made before the subcommands are added
+ * (exit override, help layout, suggestions) are inherited by every one of them.
+ */
+export function buildProgram(): Command {
+  const program = new Command('plexus')
+    .description('Plexus, an open M2M/IoT platform: run it (start, init) and manage it over its REST API')
+    .version(packageVersion(), '-V, --version')
+    .addOption(new Option('--url <url>', 'Plexus server URL').env('PLEXUS_URL').default(DEFAULT_URL))
+    .addOption(new Option('--api-key <key>', 'API key to use instead of a saved login').env('PLEXUS_API_KEY'))
+    .addOption(new Option('--tenant <id>', 'act in this tenant (platform admins)').env('PLEXUS_TENANT'))
+    .option('--json', "print the API's JSON document instead of tables")
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError()
+    .exitOverride();
+  registerServer(program);
+  registerSession(program);
+  registerDevices(program);
+  registerProfiles(program);
+  registerGroups(program);
+  registerUsers(program);
+  registerApiKeys(program);
+  registerTenants(program);
+  registerAudit(program);
+  return examples(
+    program,
+    'npx plexus start',
+    'plexus login --username admin',
+    'plexus devices create press-7',
+    'plexus devices list --json',
+  );
+}

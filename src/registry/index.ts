@@ -1,0 +1,18 @@
+/**
+ * Tenants, device profiles, devices, groups and credentials.
+ * @module
+ */
+export { RegistryErrors } from './errors.js';
+export type {
+  Credential,
+  Device,
+  DeviceStatus,
+  Group,
+  Profile,
+  ProfileSpec,
+  TelemetryKeyDef,
+  Tenant,
+} from './model.js';
+export { DEFAULT_PROFILE_ID, DEFAULT_PROFILE_SPEC, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from './model.js';
+export { registryRoutes } from './routes.js';
+export { createRegistryService, type RegistryService } from './service.js';

@@ -1,0 +1,7 @@
+import { defineErrors } from '../core/errors.js';
+
+export const StoreErrors = defineErrors('STORE', {
+  CONFLICT: { status: 409, title: 'Already exists' },
+  MIGRATION_FAILED: { status: 500, title: 'Database migration failed' },
+  SCHEMA_TOO_NEW: { status: 500, title: 'Database written by a newer Plexus' },
+});

@@ -1,0 +1,19 @@
+import type { AuditStore } from './audit.js';
+import type { AuthStore } from './auth.js';
+import type { RegistryStore } from './registry.js';
+
+export type { AuditStore } from './audit.js';
+export type { AuthStore } from './auth.js';
+export type { Page, PageQuery } from './page.js';
+export type { DeviceFilter, RegistryStore } from './registry.js';
+
+/** Every store the platform needs, from one backend. */
+export interface Stores {
+  readonly kind: 'sqlite';
+  readonly registry: RegistryStore;
+  readonly auth: AuthStore;
+  readonly audit: AuditStore;
+  /** Resolves when the database answers a trivial query (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,30 @@
+import type { Stores } from '../index.js';
+import { createSqliteAuditStore } from './audit.js';
+import { createSqliteAuthStore } from './auth.js';
+import { type MigrationResult, migrateSqlite, openSqlite } from './database.js';
+import { createSqliteRegistryStore } from './registry.js';
+
+/** Opens (creating if needed) and migrates the SQLite database in `dataDir`. */
+export function createSqliteStores(dataDir: string): Stores & { readonly migrations: MigrationResult[] } {
+  const db = openSqlite(dataDir);
+  let migrations: MigrationResult[];
+  try {
+    migrations = migrateSqlite(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return {
+    kind: 'sqlite',
+    migrations,
+    registry: createSqliteRegistryStore(db),
+    auth: createSqliteAuthStore(db),
+    audit: createSqliteAuditStore(db),
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}

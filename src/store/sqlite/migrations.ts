@@ -1,0 +1,131 @@
+/**
+ * Versioned migrations of the SQLite schema. Each runs in its own
+ * transaction with its version row, so a failure leaves the schema as it was.
+ * Never edit a released migration: add the next one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'registry, operators and audit',
+    sql: `
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE profiles (
+  tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, id)
+) STRICT;
+
+CREATE TABLE device_groups (
+  tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, id)
+) STRICT;
+
+CREATE TABLE devices (
+  tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  last_seen TEXT,
+  firmware TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, id),
+  FOREIGN KEY (tenant, profile) REFERENCES profiles(tenant, id)
+) STRICT;
+CREATE INDEX devices_profile ON devices(tenant, profile);
+
+CREATE TABLE group_members (
+  tenant TEXT NOT NULL,
+  group_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  PRIMARY KEY (tenant, group_id, device_id),
+  FOREIGN KEY (tenant, group_id) REFERENCES device_groups(tenant, id) ON DELETE CASCADE,
+  FOREIGN KEY (tenant, device_id) REFERENCES devices(tenant, id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX group_members_device ON group_members(tenant, device_id);
+
+CREATE TABLE credentials (
+  tenant TEXT NOT NULL,
+  device TEXT NOT NULL,
+  id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  secret_hash BLOB NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  PRIMARY KEY (tenant, device, id),
+  FOREIGN KEY (tenant, device) REFERENCES devices(tenant, id) ON DELETE CASCADE
+) STRICT;
+
+CREATE TABLE users (
+  username TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  platform_admin INTEGER NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  last_login_at TEXT
+) STRICT;
+CREATE INDEX users_tenant ON users(tenant, username);
+
+CREATE TABLE sessions (
+  token_hash BLOB PRIMARY KEY,
+  username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_user ON sessions(username);
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  key_hash BLOB NOT NULL UNIQUE,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT
+) STRICT;
+CREATE INDEX api_keys_tenant ON api_keys(tenant, id);
+
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  resource_id TEXT,
+  status INTEGER NOT NULL,
+  ip TEXT,
+  details TEXT
+) STRICT;
+CREATE INDEX audit_tenant ON audit_log(tenant, seq);
+`,
+  },
+];

@@ -1,0 +1,357 @@
+import type {
+  Device,
+  DeviceStatus,
+  Group,
+  Profile,
+  ProfileSpec,
+  StoredCredential,
+  Tenant,
+} from '../../registry/model.js';
+import { toPage } from '../page.js';
+import type { RegistryStore } from '../registry.js';
+import { rethrowConflict, type SqliteDb } from './database.js';
+
+interface DeviceRow {
+  id: string;
+  name: string;
+  profile: string;
+  labels: string;
+  enabled: number;
+  status: string;
+  last_seen: string | null;
+  firmware: string | null;
+  created_at: string;
+  updated_at: string;
+  groups: string | null;
+}
+
+interface NamedRow {
+  id: string;
+  name: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const toTenant = (r: { id: string; name: string; created_at: string; updated_at: string }): Tenant => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toProfile = (r: NamedRow & { spec: string }): Profile => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  ...(JSON.parse(r.spec) as ProfileSpec),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toGroup = (r: NamedRow): Group => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toDevice = (r: DeviceRow): Device => ({
+  id: r.id,
+  name: r.name,
+  profile: r.profile,
+  groups: r.groups ? (JSON.parse(r.groups) as string[]).sort() : [],
+  labels: JSON.parse(r.labels) as Record<string, string>,
+  enabled: r.enabled === 1,
+  status: r.status as DeviceStatus,
+  lastSeen: r.last_seen,
+  firmware: r.firmware,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toCredential = (r: {
+  id: string;
+  kind: string;
+  secret_hash: Buffer;
+  created_at: string;
+  last_used_at: string | null;
+}): StoredCredential => ({
+  id: r.id,
+  kind: 'secret',
+  secretHash: r.secret_hash,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+});
+
+function profileSpec(p: Profile): string {
+  const spec: ProfileSpec = {
+    codec: p.codec,
+    telemetry: p.telemetry,
+    inactivityTimeout: p.inactivityTimeout,
+    retentionDays: p.retentionDays,
+    grants: p.grants,
+    limits: p.limits,
+  };
+  return JSON.stringify(spec);
+}
+
+const DEVICE_SELECT = `SELECT d.*, (SELECT json_group_array(m.group_id) FROM group_members m
+  WHERE m.tenant = d.tenant AND m.device_id = d.id) AS groups FROM devices d`;
+
+export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
+  const setGroups = (tenant: string, device: string, groups: readonly string[]) => {
+    db.prepare('DELETE FROM group_members WHERE tenant = ? AND device_id = ?').run(tenant, device);
+    const ins = db.prepare('INSERT INTO group_members (tenant, group_id, device_id) VALUES (?, ?, ?)');
+    for (const g of new Set(groups)) ins.run(tenant, g, device);
+  };
+  const insertCredential = (tenant: string, device: string, c: StoredCredential) =>
+    db
+      .prepare(
+        'INSERT INTO credentials (tenant, device, id, kind, secret_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(tenant, device, c.id, c.kind, c.secretHash, c.createdAt, c.lastUsedAt);
+
+  const insertDeviceTx = db.transaction((tenant: string, d: Device, c: StoredCredential) => {
+    db.prepare(
+      `INSERT INTO devices (tenant, id, name, profile, labels, enabled, status, last_seen, firmware, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      tenant,
+      d.id,
+      d.name,
+      d.profile,
+      JSON.stringify(d.labels),
+      d.enabled ? 1 : 0,
+      d.status,
+      d.lastSeen,
+      d.firmware,
+      d.createdAt,
+      d.updatedAt,
+    );
+    setGroups(tenant, d.id, d.groups);
+    insertCredential(tenant, d.id, c);
+  });
+  const updateDeviceTx = db.transaction((tenant: string, d: Device) => {
+    db.prepare(
+      `UPDATE devices SET name = ?, profile = ?, labels = ?, enabled = ?, status = ?, last_seen = ?, firmware = ?, updated_at = ?
+       WHERE tenant = ? AND id = ?`,
+    ).run(
+      d.name,
+      d.profile,
+      JSON.stringify(d.labels),
+      d.enabled ? 1 : 0,
+      d.status,
+      d.lastSeen,
+      d.firmware,
+      d.updatedAt,
+      tenant,
+      d.id,
+    );
+    setGroups(tenant, d.id, d.groups);
+  });
+
+  return {
+    async insertTenant(t) {
+      try {
+        db.prepare('INSERT INTO tenants (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
+          t.id,
+          t.name,
+          t.createdAt,
+          t.updatedAt,
+        );
+      } catch (err) {
+        rethrowConflict(err, `tenant ${t.id}`);
+      }
+    },
+    async getTenant(id) {
+      const r = db.prepare('SELECT * FROM tenants WHERE id = ?').get(id) as
+        | Parameters<typeof toTenant>[0]
+        | undefined;
+      return r && toTenant(r);
+    },
+    async listTenants(q) {
+      const rows = db
+        .prepare('SELECT * FROM tenants WHERE id > ? ORDER BY id LIMIT ?')
+        .all(q.after ?? '', q.limit + 1) as Parameters<typeof toTenant>[0][];
+      return toPage(rows.map(toTenant), q.limit, (t) => t.id);
+    },
+    async updateTenant(t) {
+      db.prepare('UPDATE tenants SET name = ?, updated_at = ? WHERE id = ?').run(t.name, t.updatedAt, t.id);
+    },
+    async deleteTenant(id) {
+      // Membership and credential rows cascade from devices; users, keys,
+      // profiles and groups from the tenant row. The audit context drops its
+      // rows on the `tenant-deleted` event.
+      return db.transaction(() => {
+        db.prepare('DELETE FROM devices WHERE tenant = ?').run(id);
+        return db.prepare('DELETE FROM tenants WHERE id = ?').run(id).changes > 0;
+      })();
+    },
+
+    async insertProfile(tenant, p) {
+      try {
+        db.prepare(
+          'INSERT INTO profiles (tenant, id, name, description, spec, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(tenant, p.id, p.name, p.description, profileSpec(p), p.createdAt, p.updatedAt);
+      } catch (err) {
+        rethrowConflict(err, `profile ${p.id}`);
+      }
+    },
+    async getProfile(tenant, id) {
+      const r = db.prepare('SELECT * FROM profiles WHERE tenant = ? AND id = ?').get(tenant, id) as
+        | Parameters<typeof toProfile>[0]
+        | undefined;
+      return r && toProfile(r);
+    },
+    async listProfiles(tenant, q) {
+      const rows = db
+        .prepare('SELECT * FROM profiles WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?')
+        .all(tenant, q.after ?? '', q.limit + 1) as Parameters<typeof toProfile>[0][];
+      return toPage(rows.map(toProfile), q.limit, (p) => p.id);
+    },
+    async updateProfile(tenant, p) {
+      db.prepare(
+        'UPDATE profiles SET name = ?, description = ?, spec = ?, updated_at = ? WHERE tenant = ? AND id = ?',
+      ).run(p.name, p.description, profileSpec(p), p.updatedAt, tenant, p.id);
+    },
+    async deleteProfile(tenant, id) {
+      return db.prepare('DELETE FROM profiles WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+    },
+    async countDevicesWithProfile(tenant, id) {
+      return (
+        db.prepare('SELECT count(*) AS n FROM devices WHERE tenant = ? AND profile = ?').get(tenant, id) as {
+          n: number;
+        }
+      ).n;
+    },
+
+    async insertGroup(tenant, g) {
+      try {
+        db.prepare(
+          'INSERT INTO device_groups (tenant, id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+        ).run(tenant, g.id, g.name, g.description, g.createdAt, g.updatedAt);
+      } catch (err) {
+        rethrowConflict(err, `group ${g.id}`);
+      }
+    },
+    async getGroup(tenant, id) {
+      const r = db.prepare('SELECT * FROM device_groups WHERE tenant = ? AND id = ?').get(tenant, id) as
+        | NamedRow
+        | undefined;
+      return r && toGroup(r);
+    },
+    async listGroups(tenant, q) {
+      const rows = db
+        .prepare('SELECT * FROM device_groups WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?')
+        .all(tenant, q.after ?? '', q.limit + 1) as NamedRow[];
+      return toPage(rows.map(toGroup), q.limit, (g) => g.id);
+    },
+    async updateGroup(tenant, g) {
+      db.prepare(
+        'UPDATE device_groups SET name = ?, description = ?, updated_at = ? WHERE tenant = ? AND id = ?',
+      ).run(g.name, g.description, g.updatedAt, tenant, g.id);
+    },
+    async deleteGroup(tenant, id) {
+      return db.prepare('DELETE FROM device_groups WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+    },
+    async missingGroups(tenant, ids) {
+      const stmt = db.prepare('SELECT 1 FROM device_groups WHERE tenant = ? AND id = ?');
+      return [...new Set(ids)].filter((id) => !stmt.get(tenant, id));
+    },
+
+    async insertDevice(tenant, d, credential) {
+      try {
+        insertDeviceTx(tenant, d, credential);
+      } catch (err) {
+        rethrowConflict(err, `device ${d.id}`);
+      }
+    },
+    async getDevice(tenant, id) {
+      const r = db.prepare(`${DEVICE_SELECT} WHERE d.tenant = ? AND d.id = ?`).get(tenant, id) as
+        | DeviceRow
+        | undefined;
+      return r && toDevice(r);
+    },
+    async listDevices(tenant, f, q) {
+      const where = ['d.tenant = ?', 'd.id > ?'];
+      const args: unknown[] = [tenant, q.after ?? ''];
+      if (f.profile !== undefined) {
+        where.push('d.profile = ?');
+        args.push(f.profile);
+      }
+      if (f.status !== undefined) {
+        where.push('d.status = ?');
+        args.push(f.status);
+      }
+      if (f.group !== undefined) {
+        where.push(
+          'EXISTS (SELECT 1 FROM group_members m WHERE m.tenant = d.tenant AND m.device_id = d.id AND m.group_id = ?)',
+        );
+        args.push(f.group);
+      }
+      for (const [k, v] of Object.entries(f.labels ?? {})) {
+        // Label keys are validated against LABEL_KEY_PATTERN (no quotes), so
+        // quoting them in the JSON path is safe.
+        where.push(`json_extract(d.labels, '$."' || ? || '"') = ?`);
+        args.push(k, v);
+      }
+      if (f.search) {
+        where.push("(d.id LIKE ? ESCAPE '\\' OR d.name LIKE ? ESCAPE '\\')");
+        const like = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        args.push(like, like);
+      }
+      args.push(q.limit + 1);
+      const rows = db
+        .prepare(`${DEVICE_SELECT} WHERE ${where.join(' AND ')} ORDER BY d.id LIMIT ?`)
+        .all(...args) as DeviceRow[];
+      return toPage(rows.map(toDevice), q.limit, (d) => d.id);
+    },
+    async countDevices(tenant) {
+      return (db.prepare('SELECT count(*) AS n FROM devices WHERE tenant = ?').get(tenant) as { n: number })
+        .n;
+    },
+    async updateDevice(tenant, d) {
+      updateDeviceTx(tenant, d);
+    },
+    async deleteDevice(tenant, id) {
+      return db.prepare('DELETE FROM devices WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+    },
+
+    async insertCredential(tenant, device, c) {
+      try {
+        insertCredential(tenant, device, c);
+      } catch (err) {
+        rethrowConflict(err, `credential ${c.id}`);
+      }
+    },
+    async listCredentials(tenant, device) {
+      const rows = db
+        .prepare('SELECT * FROM credentials WHERE tenant = ? AND device = ? ORDER BY created_at, id')
+        .all(tenant, device) as Parameters<typeof toCredential>[0][];
+      return rows.map(toCredential);
+    },
+    async deleteCredential(tenant, device, id) {
+      return (
+        db
+          .prepare('DELETE FROM credentials WHERE tenant = ? AND device = ? AND id = ?')
+          .run(tenant, device, id).changes > 0
+      );
+    },
+    async deleteOtherCredentials(tenant, device, keep) {
+      const rows = db
+        .prepare('DELETE FROM credentials WHERE tenant = ? AND device = ? AND id <> ? RETURNING id')
+        .all(tenant, device, keep) as { id: string }[];
+      return rows.map((r) => r.id);
+    },
+    async touchCredential(tenant, device, id, at) {
+      db.prepare('UPDATE credentials SET last_used_at = ? WHERE tenant = ? AND device = ? AND id = ?').run(
+        at,
+        tenant,
+        device,
+        id,
+      );
+    },
+  };
+}
