@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { VERSION } from '../core/version.js';
 import { portNumber } from './args.js';
 import { registerApiKeys } from './commands/apikeys.js';
 import { registerAudit } from './commands/audit.js';
@@ -12,32 +12,9 @@ import { registerTenants } from './commands/tenants.js';
 import { registerUsers } from './commands/users.js';
 import type { GlobalOptions } from './context.js';
 import { runInit } from './init.js';
-import { runStart } from './start.js';
+import { runStart, type StartOptions } from './start.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
-
-/** The package version, from package.json two or three levels up (sources vs dist/). */
-function packageVersion(): string {
-  for (const rel of ['../../../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'plexus' && pkg.version) return pkg.version;
-    } catch {
-      // not at this level: try the next
-    }
-  }
-  return '0.0.0';
-}
-
-interface StartOptions {
-  config?: string;
-  dataDir?: string;
-  httpPort?: number;
-  logLevel?: string;
-}
 
 function registerServer(program: Command): void {
   examples(
@@ -72,7 +49,7 @@ function registerServer(program: Command): void {
 export function buildProgram(): Command {
   const program = new Command('plexus')
     .description('Plexus, an open M2M/IoT platform: run it (start, init) and manage it over its REST API')
-    .version(packageVersion(), '-V, --version')
+    .version(VERSION, '-V, --version')
     .addOption(new Option('--url <url>', 'Plexus server URL').env('PLEXUS_URL').default(DEFAULT_URL))
     .addOption(new Option('--api-key <key>', 'API key to use instead of a saved login').env('PLEXUS_API_KEY'))
     .addOption(new Option('--tenant <id>', 'act in this tenant (platform admins)').env('PLEXUS_TENANT'))

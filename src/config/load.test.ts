@@ -109,6 +109,9 @@ test('docs/configuration.md documents every setting and its environment variable
   const { readFileSync } = await import('node:fs');
   const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
   for (const leaf of configLeaves()) {
-    assert.ok(doc.includes(`| \`${leaf.path.join('.')}\` | \`${leaf.env}\` |`), `${leaf.path.join('.')} is documented`);
+    assert.ok(
+      doc.includes(`| \`${leaf.path.join('.')}\` | \`${leaf.env}\` |`),
+      `${leaf.path.join('.')} is documented`,
+    );
   }
 });

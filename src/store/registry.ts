@@ -16,7 +16,8 @@ export interface DeviceFilter {
  * Inserts of an existing key reject with a `StoreConflict`.
  */
 export interface RegistryStore {
-  insertTenant(t: Tenant): Promise<void>;
+  /** Inserts the tenant with its default profile in one transaction. */
+  insertTenant(t: Tenant, defaultProfile: Profile): Promise<void>;
   getTenant(id: string): Promise<Tenant | undefined>;
   listTenants(q: PageQuery): Promise<Page<Tenant>>;
   updateTenant(t: Tenant): Promise<void>;

@@ -113,6 +113,21 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
       )
       .run(tenant, device, c.id, c.kind, c.secretHash, c.createdAt, c.lastUsedAt);
 
+  const insertProfile = (tenant: string, p: Profile) =>
+    db
+      .prepare(
+        'INSERT INTO profiles (tenant, id, name, description, spec, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(tenant, p.id, p.name, p.description, profileSpec(p), p.createdAt, p.updatedAt);
+  const insertTenantTx = db.transaction((t: Tenant, p: Profile) => {
+    db.prepare('INSERT INTO tenants (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
+      t.id,
+      t.name,
+      t.createdAt,
+      t.updatedAt,
+    );
+    insertProfile(t.id, p);
+  });
   const insertDeviceTx = db.transaction((tenant: string, d: Device, c: StoredCredential) => {
     db.prepare(
       `INSERT INTO devices (tenant, id, name, profile, labels, enabled, status, last_seen, firmware, created_at, updated_at)
@@ -153,14 +168,9 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
   });
 
   return {
-    async insertTenant(t) {
+    async insertTenant(t, defaultProfile) {
       try {
-        db.prepare('INSERT INTO tenants (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
-          t.id,
-          t.name,
-          t.createdAt,
-          t.updatedAt,
-        );
+        insertTenantTx(t, defaultProfile);
       } catch (err) {
         rethrowConflict(err, `tenant ${t.id}`);
       }
@@ -192,9 +202,7 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
 
     async insertProfile(tenant, p) {
       try {
-        db.prepare(
-          'INSERT INTO profiles (tenant, id, name, description, spec, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        ).run(tenant, p.id, p.name, p.description, profileSpec(p), p.createdAt, p.updatedAt);
+        insertProfile(tenant, p);
       } catch (err) {
         rethrowConflict(err, `profile ${p.id}`);
       }
