@@ -6,7 +6,7 @@ import { createApiServer } from './api/server.js';
 import { AppErrors } from './app-errors.js';
 import { type AuthService, authRoutes, createAuthService } from './auth/index.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
-import type { Config } from './config/schema.js';
+import type { Config } from './config/index.js';
 import { createMemoryBus } from './core/bus-memory.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { PlexusError } from './core/errors.js';

@@ -28,7 +28,7 @@ export function createMetrics(): ApiMetrics {
     }),
     authFailures: new Counter({
       name: 'plexus_auth_failures_total',
-      help: 'Rejected operator authentications (login, token, API key).',
+      help: 'Rejected operator authentications: login (wrong password), token (bad token or key), throttled (held back).',
       labelNames: ['kind'],
       registers: [registry],
     }),

@@ -81,6 +81,11 @@ export async function createApiServer(deps: ApiServerDeps) {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
     deps.metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    if (reply.statusCode === 401 || reply.statusCode === 429) {
+      const kind =
+        reply.statusCode === 429 ? 'throttled' : route === '/api/v1/auth/login' ? 'login' : 'token';
+      deps.metrics.authFailures.inc({ kind });
+    }
     request.log.debug(
       { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
       'request',
@@ -118,6 +123,17 @@ export async function createApiServer(deps: ApiServerDeps) {
       reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
     );
   }
+
+  // "Every mutating API call writes the audit log" is enforced here, at
+  // registration: a POST/PUT/PATCH/DELETE route under /api/v1 without an
+  // audit spec stops start-up instead of silently going unrecorded.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const mutating = methods.some((m) => MUTATING.has(m));
+    if (mutating && route.url.startsWith('/api/v1/') && !route.config?.audit) {
+      throw new Error(`route ${methods.join(',')} ${route.url} mutates but declares no audit spec`);
+    }
+  });
 
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/api/v1/')) return;
@@ -181,7 +197,6 @@ export async function createApiServer(deps: ApiServerDeps) {
     try {
       principal = await deps.auth.authenticate(token, request.ip);
     } catch (err) {
-      deps.metrics.authFailures.inc({ kind: 'token' });
       if (err instanceof PlexusError && err.status === 401) {
         // RFC 6750 §3: a rejected token is answered with a challenge too.
         throw new PlexusError(AuthErrors.INVALID_CREDENTIALS, err.message, {

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { TenantId } from '../registry/schemas.js';
+import { TenantId } from '../registry/index.js';
 
 export const Username = Type.String({
   pattern: '^[A-Za-z0-9._-]{1,64}$',

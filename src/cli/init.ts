@@ -1,5 +1,5 @@
 import { createApp } from '../app.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/index.js';
 import { createLogger } from '../core/logger.js';
 import { adminBanner, exitWithError } from './start.js';
 

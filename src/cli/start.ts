@@ -1,6 +1,6 @@
 import { createApp } from '../app.js';
 import type { BootstrapResult } from '../bootstrap.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/index.js';
 import { PlexusError } from '../core/errors.js';
 
 export interface StartOptions {

@@ -24,7 +24,9 @@ export interface AuditQuery {
   readonly actor?: string | undefined;
   readonly resource?: string | undefined;
   readonly resourceId?: string | undefined;
+  /** ISO time, inclusive. */
   readonly from?: string | undefined;
+  /** ISO time, exclusive: `from`..`to` ranges tile without overlap. */
   readonly to?: string | undefined;
 }
 

@@ -47,7 +47,11 @@ describe('health, metrics, documentation', () => {
   test('/metrics: request counters by route and process metrics, in Prometheus text', async () => {
     await anon().get('/healthz');
     await anon().get('/api/v1/devices'); // a 401
+    await anon().get('/api/v1/devices', { authorization: 'Bearer pxs_guess' }); // a rejected token
+    await anon().post('/api/v1/auth/login', { username: 'admin', password: 'wrong-password' });
     const r = await anon().get<string>('/metrics');
+    assert.match(r.body, /^plexus_auth_failures_total\{kind="login"\} [1-9]/m);
+    assert.match(r.body, /^plexus_auth_failures_total\{kind="token"\} [1-9]/m);
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     assert.match(r.body, /^# TYPE plexus_http_requests_total counter$/m);

@@ -24,6 +24,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = a
     },
   });
   app.post('/auth/logout', {
+    config: { audit: { action: 'auth.logout', resource: 'session' } },
     schema: { tags, summary: 'End this session' },
     handler: async (req, reply) => {
       await auth.logout(authOf(req).token);

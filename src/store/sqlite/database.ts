@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { PlexusError } from '../../core/errors.js';
 import { StoreErrors } from '../errors.js';
+import { Database } from './driver.js';
 import { type Migration, SQLITE_MIGRATIONS } from './migrations.js';
 
-export type SqliteDb = Database.Database;
+export type SqliteDb = BetterSqlite3.Database;
 
 export interface MigrationResult {
   readonly version: number;

@@ -52,6 +52,7 @@ CREATE TABLE devices (
   status TEXT NOT NULL,
   last_seen TEXT,
   firmware TEXT,
+  search TEXT NOT NULL,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
   PRIMARY KEY (tenant, id),

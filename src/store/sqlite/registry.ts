@@ -97,6 +97,11 @@ function profileSpec(p: Profile): string {
   return JSON.stringify(spec);
 }
 
+// SQLite's LIKE and lower() fold ASCII only; searching "KÜHL" must find
+// "Kühlraum", so the folded text is kept in a column written from JS.
+const fold = (s: string) => s.normalize('NFKC').toLowerCase();
+const searchText = (d: Device) => fold(`${d.id}\n${d.name}`);
+
 const DEVICE_SELECT = `SELECT d.*, (SELECT json_group_array(m.group_id) FROM group_members m
   WHERE m.tenant = d.tenant AND m.device_id = d.id) AS groups FROM devices d`;
 
@@ -130,8 +135,8 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
   });
   const insertDeviceTx = db.transaction((tenant: string, d: Device, c: StoredCredential) => {
     db.prepare(
-      `INSERT INTO devices (tenant, id, name, profile, labels, enabled, status, last_seen, firmware, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO devices (tenant, id, name, profile, labels, enabled, status, last_seen, firmware, search, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       tenant,
       d.id,
@@ -142,6 +147,7 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
       d.status,
       d.lastSeen,
       d.firmware,
+      searchText(d),
       d.createdAt,
       d.updatedAt,
     );
@@ -150,8 +156,8 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
   });
   const updateDeviceTx = db.transaction((tenant: string, d: Device) => {
     db.prepare(
-      `UPDATE devices SET name = ?, profile = ?, labels = ?, enabled = ?, status = ?, last_seen = ?, firmware = ?, updated_at = ?
-       WHERE tenant = ? AND id = ?`,
+      `UPDATE devices SET name = ?, profile = ?, labels = ?, enabled = ?, status = ?, last_seen = ?, firmware = ?, search = ?,
+       updated_at = ? WHERE tenant = ? AND id = ?`,
     ).run(
       d.name,
       d.profile,
@@ -160,6 +166,7 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
       d.status,
       d.lastSeen,
       d.firmware,
+      searchText(d),
       d.updatedAt,
       tenant,
       d.id,
@@ -306,9 +313,8 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
         args.push(k, v);
       }
       if (f.search) {
-        where.push("(d.id LIKE ? ESCAPE '\\' OR d.name LIKE ? ESCAPE '\\')");
-        const like = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        args.push(like, like);
+        where.push('instr(d.search, ?) > 0');
+        args.push(fold(f.search));
       }
       args.push(q.limit + 1);
       const rows = db

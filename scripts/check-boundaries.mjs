@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Checks the dependency direction of STYLE.md: `core` imports nothing else;
+// contexts reach each other only through their index.ts; only the
+// composition root imports a storage implementation (store/sqlite, ...).
+// Storage interfaces may import the model of the context they store.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const SRC = resolve('src');
+const SHARED = new Set(['core', 'api', 'store', 'cli']);
+const IMPL = /^store\/(sqlite|postgres)\//;
+
+function files(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) files(p, out);
+    else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+const top = (rel) => (rel.includes('/') ? rel.split('/')[0] : '(root)');
+const problems = [];
+for (const file of files(SRC)) {
+  const from = relative(SRC, file);
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/^(?:import|export)[^'"]*?from '(\.[^']+)'/gm)) {
+    const to = relative(SRC, resolve(dirname(file), m[1])).replace(/\.js$/, '.ts');
+    const [a, b] = [top(from), top(to)];
+    if (a === b) continue;
+    const fail = (why) => problems.push(`${from} → ${to}: ${why}`);
+    if (a === 'core') fail('core must not depend on other folders');
+    else if (IMPL.test(to) && from !== 'app.ts') fail('only app.ts wires a storage implementation');
+    else if (!SHARED.has(b) && b !== '(root)') {
+      const viaIndex = to === `${b}/index.ts`;
+      const storedModel = a === 'store' && /\/(\w+-)?model\.ts$/.test(to);
+      if (!viaIndex && !storedModel) fail(`import ${b}/index.ts instead`);
+    }
+  }
+}
+if (problems.length) {
+  console.error(`module boundaries (STYLE.md):\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log('module boundaries: ok');

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { PlexusError } from '../src/core/errors.js';
+import { migrateSqlite, openSqlite, type SqliteDb } from '../src/store/sqlite/database.js';
+import { createSqliteStores } from '../src/store/sqlite/index.js';
+import { type Migration, SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
+import { runAuditContract } from './contract/audit.contract.js';
+import { runAuthContract } from './contract/auth.contract.js';
+import { profile, runRegistryContract, tenant } from './contract/registry.contract.js';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'plexus-store-'));
+
+/** A fresh database in its own directory per test; closing removes the directory. */
+async function create() {
+  const dir = tempDir();
+  const stores = createSqliteStores(dir);
+  return {
+    stores,
+    async close() {
+      await stores.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+runRegistryContract({ name: 'sqlite', create });
+runAuthContract({ name: 'sqlite', create });
+runAuditContract({ name: 'sqlite', create });
+
+function rejectsWithCode(fn: () => unknown, code: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof PlexusError, `expected a PlexusError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    return true;
+  });
+}
+
+/** The whole schema and the applied versions, to compare two databases. */
+function snapshot(db: SqliteDb) {
+  return {
+    schema: db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all(),
+    versions: db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all(),
+  };
+}
+
+const tables = (db: SqliteDb) =>
+  (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[]
+  ).map((r) => r.name);
+
+describe('SQLite schema migrations', () => {
+  let dir: string;
+  const open: SqliteDb[] = [];
+  const openDb = (file?: string) => {
+    const db = openSqlite(dir, file);
+    open.push(db);
+    return db;
+  };
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => {
+    for (const db of open.splice(0)) if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('migrating twice is a no-op and keeps the data', async () => {
+    const db = openDb();
+    const first = migrateSqlite(db);
+    assert.deepEqual(
+      first,
+      SQLITE_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+    );
+    const before = snapshot(db);
+    assert.deepEqual(migrateSqlite(db), []);
+    assert.deepEqual(snapshot(db), before);
+    db.close();
+
+    const stores = createSqliteStores(dir);
+    assert.deepEqual(stores.migrations, []);
+    await stores.registry.insertTenant(tenant('acme'), profile('default'));
+    await stores.close();
+    const again = createSqliteStores(dir);
+    try {
+      assert.deepEqual(again.migrations, []);
+      assert.deepEqual(await again.registry.getTenant('acme'), tenant('acme'));
+    } finally {
+      await again.close();
+    }
+  });
+
+  test('a failing migration rolls back entirely and leaves earlier ones applied', () => {
+    const one: Migration = { version: 1, name: 'one', sql: 'CREATE TABLE one (x INTEGER NOT NULL);' };
+    const broken: Migration = {
+      version: 2,
+      name: 'broken',
+      sql: 'CREATE TABLE two (x INTEGER); INSERT INTO one (x) VALUES (1); CREATE TABLEX oops (y);',
+    };
+    const failed = openDb('failed.db');
+    rejectsWithCode(() => migrateSqlite(failed, [one, broken]), 'STORE_MIGRATION_FAILED');
+    const reference = openDb('reference.db');
+    assert.deepEqual(
+      migrateSqlite(reference, [one]).map((m) => m.version),
+      [1],
+    );
+    assert.deepEqual(snapshot(failed), snapshot(reference));
+    assert.deepEqual(tables(failed), ['one', 'schema_migrations']);
+    assert.deepEqual(failed.prepare('SELECT count(*) AS n FROM one').get(), { n: 0 });
+
+    // Once fixed, the migration applies on top of what is there.
+    const fixed = { ...broken, sql: 'CREATE TABLE two (x INTEGER);' };
+    assert.deepEqual(
+      migrateSqlite(failed, [one, fixed]).map((m) => m.version),
+      [2],
+    );
+    assert.deepEqual(tables(failed), ['one', 'schema_migrations', 'two']);
+  });
+
+  test('a schema newer than this build knows is refused', async () => {
+    const v1: Migration = { version: 1, name: 'one', sql: 'CREATE TABLE one (x INTEGER);' };
+    const v2: Migration = { version: 2, name: 'two', sql: 'CREATE TABLE two (x INTEGER);' };
+    const db = openDb('custom.db');
+    migrateSqlite(db, [v1, v2]);
+    const before = snapshot(db);
+    rejectsWithCode(() => migrateSqlite(db, [v1]), 'STORE_SCHEMA_TOO_NEW');
+    assert.deepEqual(snapshot(db), before);
+
+    // A data directory written by a newer Plexus.
+    await createSqliteStores(dir).close();
+    const main = openDb();
+    const latest = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
+    main
+      .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+      .run(latest + 1, 'from the future', new Date().toISOString());
+    main.close();
+    rejectsWithCode(() => createSqliteStores(dir), 'STORE_SCHEMA_TOO_NEW');
+  });
+
+  test('the database runs in WAL mode with foreign keys enforced', () => {
+    const db = openDb();
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+    db.exec('CREATE TABLE parent (id TEXT PRIMARY KEY); CREATE TABLE child (p TEXT REFERENCES parent(id));');
+    assert.throws(() => db.prepare("INSERT INTO child (p) VALUES ('ghost')").run(), /FOREIGN KEY/);
+  });
+});
