@@ -20,7 +20,7 @@ function registerServer(program: Command): void {
   examples(
     program
       .command('start')
-      .description('run the Plexus platform (broker, API, dashboard) in this process')
+      .description('run the Plexus platform in this process until Ctrl-C or SIGTERM')
       .option('-c, --config <file>', 'configuration file (YAML or JSON)')
       .option('--data-dir <dir>', 'where the database and keys live')
       .option('--http-port <n>', 'HTTP port for the API and dashboard', portNumber)
