@@ -2,7 +2,8 @@
 // Checks the dependency direction of STYLE.md: `core` imports nothing else;
 // contexts reach each other only through their index.ts; only the
 // composition root imports a storage implementation (store/sqlite, ...).
-// Storage interfaces may import the model of the context they store.
+// Storage interfaces may import the model of the context they store;
+// each transport (transports/<protocol>/) is reached through its index.ts.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -32,7 +33,8 @@ for (const file of files(SRC)) {
     if (a === 'core') fail('core must not depend on other folders');
     else if (IMPL.test(to) && from !== 'app.ts') fail('only app.ts wires a storage implementation');
     else if (!SHARED.has(b) && b !== '(root)') {
-      const viaIndex = to === `${b}/index.ts`;
+      // transports/ holds one context per protocol, each with its own index.ts.
+      const viaIndex = to === `${b}/index.ts` || (b === 'transports' && /^transports\/(\w+\/index|transport)\.ts$/.test(to));
       const storedModel = a === 'store' && /\/(\w+-)?model\.ts$/.test(to);
       if (!viaIndex && !storedModel) fail(`import ${b}/index.ts instead`);
     }

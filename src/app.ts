@@ -1,20 +1,26 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { infoRoutes } from './api/info.js';
 import { createMetrics } from './api/metrics.js';
 import { createApiServer } from './api/server.js';
-import { AppErrors } from './app-errors.js';
 import { type AuthService, authRoutes, createAuthService } from './auth/index.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
-import type { Config } from './config/index.js';
+import { type Config, ConfigErrors } from './config/index.js';
 import { createMemoryBus } from './core/bus-memory.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { PlexusError } from './core/errors.js';
+import { listenError } from './core/listen.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { VERSION } from './core/version.js';
-import { createRegistryService, type RegistryService, registryRoutes } from './registry/index.js';
+import {
+  createDeviceAuth,
+  createRegistryService,
+  type RegistryService,
+  registryRoutes,
+} from './registry/index.js';
 import { type AuditService, auditRoutes, createAuditService } from './security/index.js';
 import { createSqliteStores } from './store/sqlite/index.js';
+import { createMqttTransport, type MqttAuthPort, type MqttTransport } from './transports/mqtt/index.js';
 
 interface Services {
   readonly registry: RegistryService;
@@ -29,6 +35,8 @@ export interface AppOptions {
 
 export interface Ports {
   readonly http: number;
+  readonly mqtt: number;
+  readonly mqtts?: number;
 }
 
 export interface App {
@@ -54,6 +62,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   let api: Awaited<ReturnType<typeof createApiServer>> | undefined;
   let bootstrapResult: BootstrapResult | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
+  const transports: MqttTransport[] = [];
   let stopping: Promise<void> | undefined;
   const bus = createMemoryBus(log);
   const metrics = createMetrics();
@@ -83,8 +92,28 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   async function listen(): Promise<Ports> {
     const s = services();
     const store = stores;
+    const mqtt = createMqttTransport(config.mqtt, {
+      tcp: { host: config.mqtt.host, port: config.mqtt.port },
+      tls:
+        config.mqtts.cert && config.mqtts.key
+          ? {
+              ...config.mqtts,
+              cert: readPem(config.mqtts.cert, 'mqtts.cert'),
+              key: readPem(config.mqtts.key, 'mqtts.key'),
+            }
+          : undefined,
+      wsPath: '/mqtt',
+    });
+    transports.push(mqtt);
+    const httpTls =
+      config.http.tls.cert && config.http.tls.key
+        ? {
+            cert: readPem(config.http.tls.cert, 'http.tls.cert'),
+            key: readPem(config.http.tls.key, 'http.tls.key'),
+          }
+        : undefined;
     api = await createApiServer({
-      config: config.http,
+      config: { ...config.http, tls: httpTls },
       metricsEnabled: config.metrics.enabled,
       log,
       version: VERSION,
@@ -97,7 +126,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     });
     await api.register(
       async (v1) => {
-        await v1.register(infoRoutes, { version: VERSION, mqtt: () => undefined });
+        await v1.register(infoRoutes, { version: VERSION, mqtt: () => mqtt.ports() });
         await v1.register(authRoutes, s);
         await v1.register(registryRoutes, s);
         await v1.register(auditRoutes, s);
@@ -107,11 +136,20 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     try {
       await api.listen({ host: config.http.host, port: config.http.port });
     } catch (err) {
-      throw listenError(err, config.http.port, 'http.port', 'PLEXUS_HTTP_PORT');
+      throw listenError(err, config.http.port, { setting: 'http.port', env: 'PLEXUS_HTTP_PORT' });
     }
     const address = api.server.address();
     const http = typeof address === 'object' && address ? address.port : config.http.port;
-    return { http };
+    const deviceAuth = createDeviceAuth({ registry: s.registry, bus, clock });
+    await mqtt.start({
+      auth: mqttAuthPort(deviceAuth, s.auth),
+      bus,
+      log,
+      metrics: metrics.registry,
+      http: api.server,
+    });
+    const mp = mqtt.ports();
+    return { http, mqtt: mp?.tcp ?? 0, ...(mp?.tls === undefined ? {} : { mqtts: mp.tls }) };
   }
 
   return {
@@ -128,12 +166,14 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         auth.pruneSessions().catch((err: unknown) => log.warn({ err }, 'session pruning failed'));
       }, 3600_000);
       pruneTimer.unref();
-      log.info({ http: ports.http, dataDir, version: VERSION }, 'Plexus started');
+      log.info({ ...ports, dataDir, version: VERSION }, 'Plexus started');
       return { ...ports, ...result };
     },
     stop() {
       stopping ??= (async () => {
         if (pruneTimer) clearInterval(pruneTimer);
+        // Devices first (they get a clean "server shutting down"), then the API, then storage.
+        for (const t of transports) await t.stop();
         await api?.close();
         await bus.close();
         await stores?.close();
@@ -144,18 +184,31 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   };
 }
 
-function listenError(err: unknown, port: number, setting: string, env: string): PlexusError {
-  const code = (err as { code?: string }).code;
-  if (code === 'EADDRINUSE') {
-    return new PlexusError(
-      AppErrors.PORT_IN_USE,
-      `port ${port} is already in use: set ${setting} (or ${env}) to another port, or stop the program holding it (see: ss -ltnp 'sport = :${port}')`,
-      { cause: err },
+/** The broker's view of the platform: devices by secret (cached), programs by API key. */
+function mqttAuthPort(deviceAuth: ReturnType<typeof createDeviceAuth>, auth: AuthService): MqttAuthPort {
+  return {
+    async device(tenant, id, secret) {
+      const found = await deviceAuth.verify(tenant, id, secret);
+      if (!found) return undefined;
+      const { grants, limits } = found.profile;
+      return { kind: 'device', tenant, id, credential: found.credential, grants, limits };
+    },
+    async apiKey(tenant, key) {
+      const p = await auth.verifyApiKey(key);
+      if (!p || p.tenant !== tenant) return undefined;
+      return { kind: 'apikey', tenant, id: p.id, role: p.role };
+    },
+  };
+}
+
+function readPem(path: string, setting: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new PlexusError(
+      ConfigErrors.FILE_UNREADABLE,
+      `${setting}: cannot read ${path}: ${(cause as Error).message}`,
+      { cause },
     );
   }
-  return new PlexusError(
-    AppErrors.LISTEN_FAILED,
-    `cannot listen on port ${port}: ${(err as Error).message}`,
-    { cause: err },
-  );
 }

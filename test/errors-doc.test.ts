@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ApiErrors } from '../src/api/errors.js';
-import { AppErrors } from '../src/app-errors.js';
 import { AuthErrors } from '../src/auth/errors.js';
 import { ConfigErrors } from '../src/config/errors.js';
 import { CoreErrors, type ErrorCatalogue } from '../src/core/errors.js';
+import { AppErrors } from '../src/core/listen.js';
 import { RegistryErrors } from '../src/registry/errors.js';
 import { StoreErrors } from '../src/store/errors.js';
 

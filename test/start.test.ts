@@ -71,6 +71,7 @@ describe('quick start: npm start on embedded defaults', () => {
     // `npm start` exactly as the README says, pointed at a free port and a temp data dir.
     const first = run('npm', ['start', '--prefix', ROOT, '--silent'], cwd, {
       PLEXUS_HTTP_PORT: '0',
+      PLEXUS_MQTT_PORT: '0',
       PLEXUS_DATA_DIR: dataDir,
     });
     const ports = await waitFor('ports.json', () => portsOf(dataDir));
@@ -87,7 +88,9 @@ describe('quick start: npm start on embedded defaults', () => {
     assert.match(first.output(), /Plexus stopped/);
 
     // Second start: no new password, data kept, the old password still works.
-    const second = run(process.execPath, [MAIN, 'start', '--data-dir', dataDir, '--http-port', '0'], cwd);
+    const second = run(process.execPath, [MAIN, 'start', '--data-dir', dataDir, '--http-port', '0'], cwd, {
+      PLEXUS_MQTT_PORT: '0',
+    });
     await waitFor('restart', () => (/Plexus is running/.test(second.output()) ? true : undefined));
     const url2 = `http://127.0.0.1:${(portsOf(dataDir) as { http: number }).http}`;
     const again = await login(url2, 'admin', password);
@@ -101,6 +104,7 @@ describe('quick start: npm start on embedded defaults', () => {
     const cwd = tempDir();
     const p = run(process.execPath, [MAIN, 'start'], cwd, {
       PLEXUS_HTTP_PORT: '0',
+      PLEXUS_MQTT_PORT: '0',
       PLEXUS_DATA_DIR: join(cwd, 'data'),
       PLEXUS_ADMIN_PASSWORD: 'correct-horse-battery',
     });
@@ -122,6 +126,7 @@ describe('start-up refuses bad settings with one clear message', () => {
       const p = run(process.execPath, [MAIN, 'start', '--http-port', String(port)], cwd, {
         PLEXUS_DATA_DIR: join(cwd, 'data'),
         PLEXUS_HTTP_HOST: '127.0.0.1',
+        PLEXUS_MQTT_PORT: '0',
       });
       assert.equal(await p.exited, 1);
       assert.match(

@@ -1,3 +1,5 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,7 +15,12 @@ import { sendProblem, toPlexusError } from './problem.js';
 import { createValidatorCompiler } from './validator.js';
 
 export interface ApiServerDeps {
-  readonly config: { readonly bodyLimit: number; readonly trustProxy: boolean };
+  readonly config: {
+    readonly bodyLimit: number;
+    readonly trustProxy: boolean;
+    /** PEM contents: serve HTTPS (and wss:// for MQTT) instead of HTTP. */
+    readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  };
   readonly metricsEnabled: boolean;
   readonly log: Logger;
   readonly version: string;
@@ -40,6 +47,13 @@ export async function createApiServer(deps: ApiServerDeps) {
     bodyLimit: deps.config.bodyLimit,
     trustProxy: deps.config.trustProxy,
     return503OnClosing: true,
+    // HTTPS through a server factory keeps one instance type for both cases.
+    serverFactory: (handler) => {
+      const tls = deps.config.tls;
+      return tls
+        ? (createHttpsServer({ cert: tls.cert, key: tls.key }, handler) as unknown as HttpServer)
+        : createHttpServer(handler);
+    },
     // Ids may be 128 characters; Fastify's default of 100 would answer 414 for valid ones.
     routerOptions: { maxParamLength: 1024 },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Bus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
 import { insertOrConflict, PlexusError } from '../core/errors.js';
+import { FailureThrottle } from '../core/failure-throttle.js';
 import { randomId, randomSecret } from '../core/ids.js';
 import type { AuthStore, PageQuery } from '../store/index.js';
 import { AuthErrors } from './errors.js';
@@ -15,7 +16,6 @@ import {
   type User,
 } from './model.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords.js';
-import { FailureThrottle } from './throttle.js';
 
 export interface AuthDeps {
   readonly store: AuthStore;
@@ -142,6 +142,12 @@ export function createAuthService({ store, bus, clock, config }: AuthDeps) {
         refuseIfThrottled(address);
         throw invalid(address, (err as Error).message);
       }
+    },
+
+    /** An API key → principal, or undefined; for transports that keep their own throttles (MQTT). */
+    async verifyApiKey(key: string): Promise<Principal | undefined> {
+      if (!key.startsWith(API_KEY_PREFIX)) return undefined;
+      return resolveToken(key).catch(() => undefined);
     },
 
     /** Records a failed attempt from elsewhere (e.g. the broker) against the same throttle. */

@@ -115,3 +115,12 @@ test('docs/configuration.md documents every setting and its environment variable
     );
   }
 });
+
+test('a TLS certificate without its key is refused, naming the missing one', () => {
+  const err = failure(() => loadConfig({ cwd: dir(), env: { PLEXUS_MQTTS_CERT: '/etc/plexus/cert.pem' } }));
+  assert.deepEqual(
+    (err.errors ?? []).map((e) => e.path),
+    ['mqtts.key'],
+  );
+  assert.match(err.message, /mqtts\.key: is required when cert is set/);
+});

@@ -105,6 +105,24 @@ function readFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** Rules one field's schema cannot say: a certificate needs its key and the other way round. */
+function crossFieldErrors(c: Config): FieldError[] {
+  const out: FieldError[] = [];
+  for (const [path, tls] of [
+    ['/http/tls', c.http.tls],
+    ['/mqtts', c.mqtts],
+  ] as const) {
+    if ((tls.cert === undefined) !== (tls.key === undefined)) {
+      const missing = tls.cert === undefined ? 'cert' : 'key';
+      out.push({
+        path: `${path}/${missing}`,
+        message: `is required when ${missing === 'cert' ? 'key' : 'cert'} is set`,
+      });
+    }
+  }
+  return out;
+}
+
 /**
  * Loads defaults ← file ← `PLEXUS_*` environment ← flags, validates once
  * against the schema and returns a deep-frozen config. All problems are
@@ -140,6 +158,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 
   const value = Value.Default(ConfigSchema, merged) as Record<string, unknown>;
   const errors = toFieldErrors(Value.Errors(ConfigSchema, value));
+  if (errors.length === 0) errors.push(...crossFieldErrors(value as Config));
   if (errors.length > 0) {
     const described: FieldError[] = errors.map((e) => {
       const path = dottedPath(e.path);

@@ -34,6 +34,106 @@ export const ConfigSchema = Type.Object(
           default: false,
           description: 'Take the client address from X-Forwarded-For (only behind a proxy you run).',
         }),
+        tls: Type.Object(
+          {
+            cert: Type.Optional(
+              Type.String({
+                minLength: 1,
+                description: 'PEM certificate file: serve HTTPS (and MQTT over wss://).',
+              }),
+            ),
+            key: Type.Optional(
+              Type.String({ minLength: 1, description: 'PEM private key file for http.tls.cert.' }),
+            ),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    mqtt: Type.Object(
+      {
+        host: Type.String({
+          minLength: 1,
+          default: '0.0.0.0',
+          description: 'Address the MQTT listener binds.',
+        }),
+        port: Port(1883, 'MQTT over TCP. 0 picks a free port.'),
+        maxPacketSize: Type.Integer({
+          minimum: 128,
+          maximum: 268_435_455,
+          default: 256 * 1024,
+          description: 'Largest MQTT packet accepted, in bytes; larger ones end the connection (0x95).',
+        }),
+        maxKeepAlive: Type.Integer({
+          minimum: 1,
+          maximum: 65_535,
+          default: 3600,
+          description:
+            'Longest keep-alive in seconds; MQTT 5 clients asking for more (or none) are told this one.',
+        }),
+        maxSessionExpiry: Type.Integer({
+          minimum: 0,
+          maximum: 4_294_967_295,
+          default: 7 * 24 * 3600,
+          description:
+            'Longest session expiry in seconds; also how long MQTT 3.1.1 persistent sessions live.',
+        }),
+        receiveMaximum: Type.Integer({
+          minimum: 1,
+          maximum: 65_535,
+          default: 1024,
+          description: 'QoS 1/2 messages a client may have unacknowledged with the broker.',
+        }),
+        topicAliasMaximum: Type.Integer({
+          minimum: 0,
+          maximum: 65_535,
+          default: 64,
+          description: 'Topic aliases a client may set up.',
+        }),
+        maxQueuedMessages: Type.Integer({
+          minimum: 1,
+          default: 1000,
+          description:
+            'Messages kept per session while its client is offline or slow; beyond this new ones are dropped and counted.',
+        }),
+        connectTimeout: Type.Integer({
+          minimum: 1,
+          default: 10,
+          description: 'Seconds a new connection has to send CONNECT.',
+        }),
+        connectionsPerSecond: Type.Integer({
+          minimum: 1,
+          default: 1000,
+          description: 'New connections per second from one address (burst: ten seconds worth).',
+        }),
+        maxAuthFailures: Type.Integer({
+          minimum: 1,
+          default: 10,
+          description: 'Failed MQTT logins from one address before it is refused for a while.',
+        }),
+        authFailureWindowSeconds: Type.Integer({
+          minimum: 1,
+          default: 60,
+          description: 'How long a failed MQTT login counts.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    mqtts: Type.Object(
+      {
+        host: Type.String({
+          minLength: 1,
+          default: '0.0.0.0',
+          description: 'Address the MQTT TLS listener binds.',
+        }),
+        port: Port(8883, 'MQTT over TLS; the listener runs only when cert and key are set.'),
+        cert: Type.Optional(
+          Type.String({ minLength: 1, description: 'PEM certificate (chain) file for MQTT over TLS.' }),
+        ),
+        key: Type.Optional(
+          Type.String({ minLength: 1, description: 'PEM private key file for mqtts.cert.' }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -3,7 +3,12 @@ import type { Downlink, Uplink } from './envelope.js';
 /** What a change in the registry means to parts that cache or hold sessions. */
 export type RegistryChange =
   | { readonly kind: 'device-deleted'; readonly tenant: string; readonly device: string }
-  | { readonly kind: 'device-updated'; readonly tenant: string; readonly device: string }
+  | {
+      readonly kind: 'device-updated';
+      readonly tenant: string;
+      readonly device: string;
+      readonly enabled: boolean;
+    }
   | {
       readonly kind: 'credential-revoked';
       readonly tenant: string;

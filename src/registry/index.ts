@@ -2,6 +2,8 @@
  * Tenants, device profiles, devices, groups and credentials.
  * @module
  */
+
+export { type AuthenticatedDevice, createDeviceAuth, type DeviceAuth } from './device-auth.js';
 export { RegistryErrors } from './errors.js';
 export type {
   Credential,

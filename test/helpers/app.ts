@@ -6,6 +6,9 @@ import { loadConfig } from '../../src/config/load.js';
 
 export interface TestApp {
   readonly url: string;
+  /** Bound MQTT port (TCP) and, when configured, the TLS one. */
+  readonly mqttPort: number;
+  readonly mqttsPort: number | undefined;
   readonly admin: { readonly username: string; readonly password: string };
   readonly dataDir: string;
   stop(): Promise<void>;
@@ -27,6 +30,8 @@ export async function startTestApp(
       PLEXUS_DATA_DIR: dataDir,
       PLEXUS_HTTP_PORT: '0',
       PLEXUS_HTTP_HOST: '127.0.0.1',
+      PLEXUS_MQTT_PORT: '0',
+      PLEXUS_MQTT_HOST: '127.0.0.1',
       PLEXUS_LOG_LEVEL: 'warn',
       PLEXUS_LOG_FORMAT: 'json',
       PLEXUS_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -34,9 +39,11 @@ export async function startTestApp(
     },
   });
   const app = createApp(config);
-  const { http } = await app.start();
+  const { http, mqtt, mqtts } = await app.start();
   return {
     url: `http://127.0.0.1:${http}`,
+    mqttPort: mqtt,
+    mqttsPort: mqtts,
     admin: { username: config.admin.username, password: ADMIN_PASSWORD },
     dataDir,
     async stop() {

@@ -91,7 +91,7 @@ export function deviceUseCases({ store, bus, now }: RegistryContext) {
         updatedAt: now(),
       };
       await store.updateDevice(tenant, next);
-      bus.publish('registry', { kind: 'device-updated', tenant, device: id });
+      bus.publish('registry', { kind: 'device-updated', tenant, device: id, enabled: next.enabled });
       return next;
     },
     async deleteDevice(tenant: string, id: string): Promise<void> {

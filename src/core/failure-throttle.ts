@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import type { Clock } from './clock.js';
 
 export interface ThrottleOptions {
   /** Failures tolerated inside the window before an address is held back. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FailureThrottle } from './throttle.js';
+import { FailureThrottle } from './failure-throttle.js';
 
 test('an address is held back after maxFailures, with a doubling hold', () => {
   let now = 1_000_000;

@@ -1,0 +1,247 @@
+import type { Duplex } from 'node:stream';
+import type { Bus, RegistryChange } from '../../core/bus.js';
+import { FailureThrottle } from '../../core/failure-throttle.js';
+import type { Logger } from '../../core/logger.js';
+import { TokenBucket } from '../../core/token-bucket.js';
+import type { MqttAuthPort } from './auth-port.js';
+import type { MqttConfig } from './config.js';
+import { Connection, type ConnectionMeta } from './connection.js';
+import { deliver, drain, resend } from './delivery.js';
+import type { MqttMetrics } from './metrics.js';
+import { RC } from './reason-codes.js';
+import { Router } from './router.js';
+import { type Session, sessionKey } from './session.js';
+
+export interface BrokerDeps {
+  readonly config: MqttConfig;
+  readonly auth: MqttAuthPort;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly metrics: MqttMetrics;
+}
+
+/**
+ * The broker's heart: connections, sessions and their lifecycle (takeover,
+ * will, expiry), and the per-tenant router. Protocol handling per packet is
+ * in handlers/; routing in router.ts; sending in delivery.ts.
+ */
+export class Broker {
+  readonly config: MqttConfig;
+  readonly auth: MqttAuthPort;
+  readonly log: Logger;
+  readonly metrics: MqttMetrics;
+  readonly router: Router;
+  readonly sessions = new Map<string, Session>();
+  readonly connections = new Set<Connection>();
+  readonly authFailures: FailureThrottle;
+  readonly #bus: Bus;
+  readonly #connectRates = new Map<string, TokenBucket>();
+  #ticker: NodeJS.Timeout | undefined;
+  #stopping = false;
+
+  constructor(deps: BrokerDeps) {
+    this.config = deps.config;
+    this.auth = deps.auth;
+    this.log = deps.log;
+    this.metrics = deps.metrics;
+    this.#bus = deps.bus;
+    this.router = new Router(this);
+    this.authFailures = new FailureThrottle(
+      { maxFailures: deps.config.maxAuthFailures, windowMs: deps.config.authFailureWindowSeconds * 1000 },
+      { now: () => Date.now() },
+    );
+    deps.bus.subscribe('mqtt', 'registry', (change) => this.#onRegistryChange(change));
+    this.#ticker = setInterval(() => this.#tick(), 1000);
+    this.#ticker.unref();
+  }
+
+  /** Takes a new network connection (TCP, TLS or WebSocket stream). */
+  accept(stream: Duplex, meta: ConnectionMeta): void {
+    if (this.#stopping) {
+      stream.destroy();
+      return;
+    }
+    const conn = new Connection(this, stream, meta);
+    this.connections.add(conn);
+    this.metrics.connections.inc();
+  }
+
+  /** Per-address connection rate: a reconnect storm from one place must not starve the rest. */
+  connectionAllowed(address: string): boolean {
+    const now = Date.now();
+    let bucket = this.#connectRates.get(address);
+    if (!bucket) {
+      const rate = this.config.connectionsPerSecond;
+      bucket = new TokenBucket(rate, rate * 10, now);
+      this.#connectRates.set(address, bucket);
+    }
+    return bucket.tryTake(now);
+  }
+
+  /**
+   * Binds an authenticated connection to its session: takes over a live one
+   * [MQTT-3.1.4-3], resumes a stored one unless clean start, or creates it.
+   * Returns whether a session was present.
+   */
+  openSession(conn: Connection, fresh: Session, cleanStart: boolean): { session: Session; present: boolean } {
+    const existing = this.sessions.get(fresh.key);
+    if (existing?.connection) {
+      existing.connection.close(RC.SESSION_TAKEN_OVER, 'another connection took over this session');
+    }
+    if (existing) this.#cancelTimers(existing);
+    let session = fresh;
+    let present = false;
+    if (existing && !cleanStart) {
+      existing.identity = fresh.identity;
+      existing.expiryInterval = fresh.expiryInterval;
+      existing.will = fresh.will;
+      session = existing;
+      present = true;
+    } else if (existing) {
+      this.endSession(existing, false);
+    }
+    session.connection = conn;
+    session.disconnectedAt = undefined;
+    conn.session = session;
+    this.sessions.set(session.key, session);
+    return { session, present };
+  }
+
+  /** After CONNACK: resend what was in flight, then the queue. */
+  sessionReady(conn: Connection, session: Session): void {
+    resend(conn, session);
+    drain(session, Date.now());
+    this.#emitStatus(session, 'connected');
+  }
+
+  onConnectionClosed(conn: Connection, reason: string, wasConnected: boolean): void {
+    this.connections.delete(conn);
+    this.metrics.connections.dec();
+    const session = conn.session;
+    if (!session || session.connection !== conn) return;
+    session.connection = undefined;
+    session.disconnectedAt = Date.now();
+    this.log.debug({ client: session.clientId, tenant: session.tenant, reason }, 'MQTT client disconnected');
+    if (wasConnected) this.#emitStatus(session, 'disconnected');
+    // On shutdown sessions and wills wait for the next start (they are persisted).
+    if (this.#stopping) return;
+    this.#scheduleWill(session);
+    if (session.expiryInterval === 0) this.endSession(session, true);
+    else if (session.expiryInterval !== 0xffffffff) {
+      session.expiryTimer = setTimeout(() => this.endSession(session, true), session.expiryInterval * 1000);
+      session.expiryTimer.unref();
+    }
+  }
+
+  /** Removes a session and its subscriptions; a pending will is published when it ends [MQTT-3.1.3-9]. */
+  endSession(session: Session, publishWill: boolean): void {
+    if (this.sessions.get(session.key) !== session) return;
+    this.sessions.delete(session.key);
+    this.router.unsubscribeAll(session);
+    if (session.willTimer && publishWill) this.#publishWill(session);
+    this.#cancelTimers(session);
+  }
+
+  #scheduleWill(session: Session): void {
+    const will = session.will;
+    if (!will) return;
+    const delay = Math.min(will.delay, session.expiryInterval);
+    if (delay === 0) {
+      this.#publishWill(session);
+      return;
+    }
+    session.willTimer = setTimeout(() => this.#publishWill(session), delay * 1000);
+    session.willTimer.unref();
+  }
+
+  #publishWill(session: Session): void {
+    const will = session.will;
+    session.will = undefined;
+    if (session.willTimer) clearTimeout(session.willTimer);
+    session.willTimer = undefined;
+    if (will)
+      this.router.publish(session.tenant, { ...will.message, receivedAt: Date.now() }, session.identity);
+  }
+
+  #cancelTimers(session: Session): void {
+    if (session.willTimer) clearTimeout(session.willTimer);
+    if (session.expiryTimer) clearTimeout(session.expiryTimer);
+    session.willTimer = undefined;
+    session.expiryTimer = undefined;
+  }
+
+  /** Denied publishes and subscribes per device (tenant/id), for the operator API and logs. */
+  readonly denied = new Map<string, { publish: number; subscribe: number }>();
+
+  noteDenied(session: Session, action: 'publish' | 'subscribe', topic: string): void {
+    const key = `${session.tenant}/${session.identity.id}`;
+    const entry = this.denied.get(key) ?? { publish: 0, subscribe: 0 };
+    entry[action]++;
+    this.denied.set(key, entry);
+    this.log.debug({ client: session.clientId, tenant: session.tenant, action, topic }, 'MQTT access denied');
+  }
+
+  /** Queue or send to one session; drops are counted. */
+  deliverTo(session: Session, item: Parameters<typeof deliver>[1]): void {
+    deliver(session, item, this.config.maxQueuedMessages, () =>
+      this.metrics.dropped.inc({ reason: 'queue_full' }),
+    );
+  }
+
+  #emitStatus(session: Session, kind: 'connected' | 'disconnected'): void {
+    if (session.identity.kind !== 'device') return;
+    this.#bus.publish('uplink', {
+      kind,
+      tenant: session.tenant,
+      device: session.identity.id,
+      ts: Date.now(),
+      data: null,
+      via: 'mqtt',
+    });
+  }
+
+  /** A revoked credential, deleted device or key ends its live sessions at once. */
+  #onRegistryChange(change: RegistryChange): void {
+    for (const session of this.sessions.values()) {
+      const who = session.identity;
+      if (who.tenant !== change.tenant) continue;
+      let end = false;
+      if (change.kind === 'tenant-deleted') end = true;
+      else if (who.kind === 'device' && 'device' in change && change.device === who.id) {
+        end =
+          change.kind === 'device-deleted' ||
+          (change.kind === 'device-updated' && !change.enabled) ||
+          (change.kind === 'credential-revoked' && change.credential === who.credential);
+      } else if (who.kind === 'apikey' && change.kind === 'apikey-revoked') end = change.apikey === who.id;
+      if (!end) continue;
+      session.connection?.close(RC.NOT_AUTHORIZED, 'credentials revoked');
+      this.endSession(session, false);
+    }
+  }
+
+  /** Once a second: keep-alive [MQTT-3.1.2-24] (1.5 × the interval), CONNECT timeout, stale rate entries. */
+  #tick(): void {
+    const now = Date.now();
+    for (const conn of this.connections) {
+      const idle = now - conn.lastPacketAt;
+      if (conn.state === 'new' && idle > this.config.connectTimeout * 1000) conn.stream.destroy();
+      else if (conn.state === 'connected' && conn.keepalive > 0 && idle > conn.keepalive * 1500) {
+        conn.close(RC.KEEP_ALIVE_TIMEOUT, 'keep alive timeout');
+      }
+    }
+    if (this.#connectRates.size > 10_000) this.#connectRates.clear();
+  }
+
+  /** Closes every connection with "server shutting down"; wills of persistent sessions stay pending. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#bus.unsubscribeAll('mqtt');
+    for (const conn of [...this.connections]) conn.close(RC.SERVER_SHUTTING_DOWN, 'server shutting down');
+    for (const s of this.sessions.values()) this.#cancelTimers(s);
+  }
+
+  sessionFor(tenant: string, clientId: string): Session | undefined {
+    return this.sessions.get(sessionKey(tenant, clientId));
+  }
+}

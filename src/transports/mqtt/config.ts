@@ -1,0 +1,20 @@
+/** The broker's settings, a slice of the platform config (config/schema.ts `mqtt`). */
+export interface MqttConfig {
+  readonly maxPacketSize: number;
+  /** Longest keep-alive the broker accepts; longer or 0 is replaced by this (MQTT 5 Server Keep Alive). */
+  readonly maxKeepAlive: number;
+  /** Longest session expiry in seconds; also the expiry of MQTT 3.1.1 persistent sessions. */
+  readonly maxSessionExpiry: number;
+  /** Our Receive Maximum: QoS 1/2 PUBLISHes a client may have unacknowledged with us. */
+  readonly receiveMaximum: number;
+  readonly topicAliasMaximum: number;
+  /** Messages kept per session while its client is away or its window is full. */
+  readonly maxQueuedMessages: number;
+  /** Seconds a new connection has to send CONNECT. */
+  readonly connectTimeout: number;
+  /** New connections per second per source address (with a burst of 10 seconds' worth). */
+  readonly connectionsPerSecond: number;
+  /** Failed authentications from one address before it is held back. */
+  readonly maxAuthFailures: number;
+  readonly authFailureWindowSeconds: number;
+}

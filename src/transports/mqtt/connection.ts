@@ -1,0 +1,183 @@
+import { isUtf8 } from 'node:buffer';
+import type { Duplex } from 'node:stream';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import type { Broker } from './broker.js';
+import { Framer } from './framer.js';
+import { dispatch } from './handlers/index.js';
+import { RC } from './reason-codes.js';
+import type { Session } from './session.js';
+
+export interface ConnectionMeta {
+  /** Client address, for rate limits and logs. */
+  readonly address: string;
+  readonly transport: 'tcp' | 'tls' | 'ws';
+}
+
+type ParserT = ReturnType<typeof mqttPacket.parser>;
+
+/**
+ * One network connection: bytes in → frames → packets → handlers, and
+ * packets out. Protocol state that lives only as long as the connection
+ * (version, keep-alive, topic aliases, flow-control windows) is here; what
+ * outlives it is in the Session.
+ */
+export class Connection {
+  readonly broker: Broker;
+  readonly stream: Duplex;
+  readonly meta: ConnectionMeta;
+  state: 'new' | 'connecting' | 'connected' | 'closed' = 'new';
+  /** Packets that arrived while CONNECT was being authenticated; handled after CONNACK. */
+  readonly backlog: Packet[] = [];
+  protocolVersion: 3 | 4 | 5 = 4;
+  session: Session | undefined;
+  /** Keep-alive in seconds as agreed (0 = none). */
+  keepalive = 0;
+  lastPacketAt = Date.now();
+  /** Topic aliases the client set up (alias → topic) and our limit for them. */
+  readonly aliasesIn = new Map<number, string>();
+  /** Topic aliases we set up towards the client (topic → alias), up to its Topic Alias Maximum. */
+  readonly aliasesOut = new Map<string, number>();
+  aliasMaxOut = 0;
+  /** The client's Receive Maximum: QoS 1/2 messages we may have unacknowledged with it. */
+  receiveMaximumOut = 65535;
+  /** The client's Maximum Packet Size: larger messages are not sent to it [MQTT-3.3.4-7]. */
+  maxPacketSizeOut = Number.MAX_SAFE_INTEGER;
+  /** MQTT 5 Request Problem Information: reason strings may be sent only if true. */
+  problemInfo = true;
+  /** QoS 1 PUBLISHes received and not yet acknowledged (with the session's QoS 2 ids: our Receive Maximum). */
+  incomingUnacked = 0;
+  /** Set by handlers that must not read more until a slow operation finishes. */
+  #paused = 0;
+  readonly #framer: Framer;
+  readonly #parser: ParserT;
+  #corked = false;
+  #closeReason: string | undefined;
+
+  constructor(broker: Broker, stream: Duplex, meta: ConnectionMeta) {
+    this.broker = broker;
+    this.stream = stream;
+    this.meta = meta;
+    this.#framer = new Framer(broker.config.maxPacketSize);
+    this.#parser = mqttPacket.parser({ protocolVersion: 4 });
+    this.#parser.on('packet', (packet: Packet) => this.handle(packet));
+    this.#parser.on('error', (err: Error) =>
+      this.protocolError(RC.MALFORMED_PACKET, `malformed packet: ${err.message}`),
+    );
+    stream.on('data', (chunk: Buffer) => this.#onData(chunk));
+    stream.on('error', (err: Error) => this.#onClose(`socket error: ${err.message}`));
+    stream.on('close', () => this.#onClose('socket closed'));
+    stream.on('end', () => stream.end());
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    this.lastPacketAt = Date.now();
+    const { frames, error, size } = this.#framer.push(chunk);
+    for (const frame of frames) {
+      if (this.closed) return;
+      // PUBLISH topic names must be valid UTF-8 [MQTT-1.5.4-1]; the parser would replace bad bytes silently.
+      if (frame[0] !== undefined && frame[0] >> 4 === 3 && !publishTopicIsUtf8(frame)) {
+        this.protocolError(RC.TOPIC_NAME_INVALID, 'topic name is not valid UTF-8');
+        return;
+      }
+      this.#parser.parse(frame);
+    }
+    if (error === 'too-large') {
+      this.protocolError(
+        RC.PACKET_TOO_LARGE,
+        `packet of ${size} bytes exceeds the maximum of ${this.#framer.maxPacketSize}`,
+      );
+    } else if (error === 'malformed') {
+      this.protocolError(RC.MALFORMED_PACKET, 'malformed remaining length');
+    }
+  }
+
+  /** Handles one parsed packet (also replays the CONNECT backlog). */
+  handle(packet: Packet): void {
+    if (this.state === 'closed') return;
+    try {
+      dispatch(this, packet);
+    } catch (err) {
+      this.broker.log.error({ err, client: this.session?.clientId, cmd: packet.cmd }, 'MQTT handler failed');
+      this.protocolError(RC.IMPLEMENTATION_SPECIFIC_ERROR, 'internal error');
+    }
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Called by the CONNECT handler once the version is known. */
+  setProtocolVersion(v: 3 | 4 | 5): void {
+    this.protocolVersion = v;
+    // mqtt-packet reads later packets by the version in its settings (untyped there).
+    (this.#parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion = v;
+  }
+
+  /** Writes one packet; writes in the same tick are batched into one syscall. */
+  write(packet: Packet): void {
+    if (this.state === 'closed') return;
+    const buf = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
+    if (buf.length > this.maxPacketSizeOut) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.stream.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.stream.uncork();
+      });
+    }
+    this.stream.write(buf);
+  }
+
+  /** Stops reading (backpressure) until `resume()`; nests. */
+  pause(): void {
+    if (this.#paused++ === 0) this.stream.pause();
+  }
+
+  resume(): void {
+    if (this.#paused > 0 && --this.#paused === 0 && this.state !== 'closed') this.stream.resume();
+  }
+
+  /**
+   * Ends the connection for a protocol violation or policy: MQTT 5 clients
+   * get a DISCONNECT with the reason first [MQTT-4.13.2-1]; 3.1.1 clients
+   * are simply disconnected [MQTT-4.8.0-1].
+   */
+  protocolError(reasonCode: number, reason: string): void {
+    this.close(reasonCode, reason);
+  }
+
+  close(reasonCode: number, reason: string): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'connected' && this.protocolVersion === 5) {
+      this.write({
+        cmd: 'disconnect',
+        reasonCode,
+        ...(this.problemInfo ? { properties: { reasonString: reason } } : {}),
+      });
+    }
+    this.#closeReason = reason;
+    this.stream.end();
+    // Do not wait for a peer that never reads: the socket is gone in a moment either way.
+    setTimeout(() => this.stream.destroy(), 1000).unref();
+    this.#onClose(reason);
+  }
+
+  #onClose(reason: string): void {
+    if (this.state === 'closed') return;
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    this.broker.onConnectionClosed(this, this.#closeReason ?? reason, wasConnected);
+  }
+}
+
+/** Checks the topic bytes of a PUBLISH frame (after the fixed header). */
+function publishTopicIsUtf8(frame: Buffer): boolean {
+  let i = 1;
+  while (i < frame.length && ((frame[i] as number) & 0x80) !== 0) i++;
+  i++;
+  if (i + 2 > frame.length) return true; // the parser reports the truncation
+  const len = frame.readUInt16BE(i);
+  return isUtf8(frame.subarray(i + 2, Math.min(frame.length, i + 2 + len)));
+}

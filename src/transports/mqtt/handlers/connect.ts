@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
+import type { Connection } from '../connection.js';
+import type { Identity } from '../identity.js';
+import { splitUsername } from '../identity.js';
+import { messageProperties } from '../message.js';
+import { connackCode3, RC } from '../reason-codes.js';
+import { Session } from '../session.js';
+import { topicNameProblem } from '../topic.js';
+import type { PacketHandler } from './index.js';
+
+const API_KEY_USER = 'apikey';
+
+/** Answers a refused CONNECT in the client's protocol version and closes [MQTT-3.2.2-6]. */
+function refuse(conn: Connection, rc5: number, reason: string): void {
+  const connack: IConnackPacket =
+    conn.protocolVersion === 5
+      ? { cmd: 'connack', sessionPresent: false, reasonCode: rc5, properties: { reasonString: reason } }
+      : { cmd: 'connack', sessionPresent: false, returnCode: connackCode3(rc5) };
+  conn.write(connack);
+  conn.broker.log.debug({ address: conn.meta.address, reason }, 'MQTT connection refused');
+  conn.close(rc5, reason);
+}
+
+/**
+ * CONNECT: protocol checks, rate limits, authentication against the
+ * registry (username = device id[@tenant], password = secret, client id =
+ * device id; or `apikey[@tenant]` with an API key), then the session.
+ */
+export const handleConnect: PacketHandler<IConnectPacket> = (conn, packet) => {
+  const broker = conn.broker;
+  const version = (packet.protocolVersion ?? 4) as 3 | 4 | 5;
+  conn.setProtocolVersion(version);
+  const address = conn.meta.address;
+
+  if (!broker.connectionAllowed(address))
+    return refuse(conn, RC.CONNECTION_RATE_EXCEEDED, 'too many connections from this address');
+  if (broker.authFailures.retryAfter(address) > 0)
+    return refuse(conn, RC.BANNED, 'too many failed logins; try again later');
+  if (packet.properties?.authenticationMethod) {
+    return refuse(conn, RC.BAD_AUTHENTICATION_METHOD, 'enhanced authentication is not supported');
+  }
+  if (packet.will) {
+    const problem = topicNameProblem(packet.will.topic);
+    if (problem) return refuse(conn, RC.TOPIC_NAME_INVALID, `will topic ${problem}`);
+  }
+  const username = packet.username;
+  const password = packet.password?.toString('utf8');
+  if (!username || password === undefined)
+    return refuse(conn, RC.BAD_USER_NAME_OR_PASSWORD, 'user name and password are required');
+
+  const { id: user, tenant } = splitUsername(username);
+  const isKey = user === API_KEY_USER;
+  let clientId = packet.clientId;
+  let assigned = false;
+  if (!isKey) {
+    // A device's client id is its device id; an empty one is assigned that id.
+    if (clientId === '') {
+      clientId = user;
+      assigned = version === 5;
+    } else if (clientId !== user) {
+      return refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'client id must equal the device id');
+    }
+  } else if (clientId === '') {
+    if (version !== 5 && !packet.clean)
+      return refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'empty client id needs a clean session'); // [MQTT-3.1.3-8]
+    clientId = `auto-${randomBytes(8).toString('hex')}`;
+    assigned = version === 5;
+  }
+
+  conn.state = 'connecting';
+  conn.pause();
+  const check = isKey ? broker.auth.apiKey(tenant, password) : broker.auth.device(tenant, user, password);
+  check.then(
+    (identity) => {
+      conn.resume();
+      if (conn.state !== 'connecting') return;
+      if (!identity) {
+        broker.authFailures.fail(address);
+        broker.metrics.authFailures.inc();
+        return refuse(conn, RC.BAD_USER_NAME_OR_PASSWORD, 'bad user name or password');
+      }
+      accept(conn, packet, identity, clientId, assigned);
+    },
+    (err: unknown) => {
+      conn.resume();
+      broker.log.error({ err }, 'MQTT authentication failed');
+      refuse(conn, RC.SERVER_UNAVAILABLE, 'authentication is unavailable');
+    },
+  );
+};
+
+function accept(
+  conn: Connection,
+  packet: IConnectPacket,
+  identity: Identity,
+  clientId: string,
+  assigned: boolean,
+): void {
+  const broker = conn.broker;
+  const cfg = broker.config;
+  const v5 = conn.protocolVersion === 5;
+  const props = packet.properties ?? {};
+  const clean = packet.clean !== false;
+
+  // MQTT 3.1.1 persistent sessions last as long as the longest we allow.
+  const asked = v5 ? (props.sessionExpiryInterval ?? 0) : clean ? 0 : cfg.maxSessionExpiry;
+  const expiry = Math.min(asked, cfg.maxSessionExpiry);
+  const fresh = new Session(identity.tenant, clientId, identity, expiry);
+  if (packet.will) {
+    const w = packet.will;
+    const payload = typeof w.payload === 'string' ? Buffer.from(w.payload) : w.payload;
+    fresh.will = {
+      delay: w.properties?.willDelayInterval ?? 0,
+      message: {
+        topic: w.topic,
+        payload,
+        qos: (w.qos ?? 0) as 0 | 1 | 2,
+        retain: w.retain === true,
+        properties: messageProperties(w.properties),
+        receivedAt: Date.now(),
+        from: fresh.key,
+      },
+    };
+  }
+
+  // Keep-alive: MQTT 5 clients are told to use ours when theirs is 0 or too long [MQTT-3.2.2-21].
+  let keepalive = packet.keepalive ?? 0;
+  let serverKeepAlive: number | undefined;
+  if (v5 && (keepalive === 0 || keepalive > cfg.maxKeepAlive)) {
+    keepalive = cfg.maxKeepAlive;
+    serverKeepAlive = keepalive;
+  }
+  conn.keepalive = keepalive;
+  if (v5) {
+    conn.receiveMaximumOut = props.receiveMaximum ?? 65535;
+    conn.maxPacketSizeOut = props.maximumPacketSize ?? Number.MAX_SAFE_INTEGER;
+    conn.aliasMaxOut = props.topicAliasMaximum ?? 0;
+    conn.problemInfo = props.requestProblemInformation !== false;
+  }
+
+  const { session, present } = broker.openSession(conn, fresh, clean);
+  conn.state = 'connected';
+  if (v5) {
+    const p: NonNullable<IConnackPacket['properties']> = {
+      receiveMaximum: cfg.receiveMaximum,
+      maximumPacketSize: cfg.maxPacketSize,
+      topicAliasMaximum: cfg.topicAliasMaximum,
+      retainAvailable: true,
+      wildcardSubscriptionAvailable: true,
+      subscriptionIdentifiersAvailable: true,
+      sharedSubscriptionAvailable: true,
+    };
+    if (serverKeepAlive !== undefined) p.serverKeepAlive = serverKeepAlive;
+    if (assigned) p.assignedClientIdentifier = clientId;
+    if (expiry !== asked) p.sessionExpiryInterval = expiry;
+    conn.write({ cmd: 'connack', sessionPresent: present, reasonCode: RC.SUCCESS, properties: p });
+  } else {
+    conn.write({ cmd: 'connack', sessionPresent: present, returnCode: 0 });
+  }
+  broker.log.debug(
+    { client: clientId, tenant: identity.tenant, version: conn.protocolVersion },
+    'MQTT client connected',
+  );
+  broker.sessionReady(conn, session);
+  // Packets pipelined behind CONNECT are handled now, in order.
+  const backlog = conn.backlog.splice(0);
+  for (const p of backlog) conn.handle(p);
+}

@@ -1,0 +1,117 @@
+import { isUtf8 } from 'node:buffer';
+import type { IPublishPacket } from 'mqtt-packet';
+import { TokenBucket } from '../../../core/token-bucket.js';
+import { mayPublish } from '../acl.js';
+import type { Connection } from '../connection.js';
+import { type Message, messageProperties } from '../message.js';
+import { RC } from '../reason-codes.js';
+import type { Session } from '../session.js';
+import { topicNameProblem } from '../topic.js';
+import type { PacketHandler } from './index.js';
+
+/** Resolves an incoming topic alias [MQTT-3.3.2-7..12]; undefined after closing the connection. */
+function resolveTopic(conn: Connection, packet: IPublishPacket): string | undefined {
+  const alias = packet.properties?.topicAlias;
+  if (conn.protocolVersion !== 5 || alias === undefined) return packet.topic;
+  if (alias === 0 || alias > conn.broker.config.topicAliasMaximum) {
+    conn.protocolError(RC.TOPIC_ALIAS_INVALID, `topic alias ${alias} is out of range`);
+    return undefined;
+  }
+  if (packet.topic === '') {
+    const known = conn.aliasesIn.get(alias);
+    if (known === undefined) conn.protocolError(RC.PROTOCOL_ERROR, `topic alias ${alias} was never set`);
+    return known;
+  }
+  conn.aliasesIn.set(alias, packet.topic);
+  return packet.topic;
+}
+
+function ack(conn: Connection, packet: IPublishPacket, reasonCode: number): void {
+  const messageId = packet.messageId as number;
+  const v5 = conn.protocolVersion === 5;
+  if (packet.qos === 1) {
+    conn.incomingUnacked--;
+    conn.write(
+      v5 && reasonCode !== 0 ? { cmd: 'puback', messageId, reasonCode } : { cmd: 'puback', messageId },
+    );
+  } else if (packet.qos === 2) {
+    conn.write(
+      v5 && reasonCode !== 0 ? { cmd: 'pubrec', messageId, reasonCode } : { cmd: 'pubrec', messageId },
+    );
+  }
+}
+
+/** Per-device rates from the profile: over the limit, the connection stops being read until it is back under (TCP backpressure, nothing dropped). */
+function throttle(conn: Connection, session: Session, bytes: number): void {
+  const who = session.identity;
+  if (who.kind !== 'device') return;
+  const now = Date.now();
+  if (!session.rate) {
+    const l = who.limits;
+    session.rate = {
+      messages: new TokenBucket(l.messagesPerSecond, l.messagesPerSecond * l.burstSeconds, now),
+      bytes: new TokenBucket(l.bytesPerSecond, l.bytesPerSecond * l.burstSeconds, now),
+    };
+  }
+  session.rate.messages.take(1, now);
+  session.rate.bytes.take(bytes, now);
+  const wait = Math.max(session.rate.messages.waitMs(now), session.rate.bytes.waitMs(now));
+  if (wait > 0) {
+    conn.broker.metrics.throttled.inc();
+    conn.pause();
+    setTimeout(() => conn.resume(), wait).unref();
+  }
+}
+
+/**
+ * PUBLISH from a client: topic checks (aliases, wildcards, UTF-8), QoS 2
+ * duplicate suppression, flow control, ACL, rate limits, then routing and
+ * the acknowledgement.
+ */
+export const handlePublish: PacketHandler<IPublishPacket> = (conn, packet) => {
+  const session = conn.session as Session;
+  const broker = conn.broker;
+  const topic = resolveTopic(conn, packet);
+  if (topic === undefined) return;
+  const problem = topicNameProblem(topic);
+  if (problem) return conn.protocolError(RC.TOPIC_NAME_INVALID, `topic name ${problem}`); // [MQTT-3.3.2-2]
+  if (packet.qos === 2 && session.incomingQos2.has(packet.messageId as number)) {
+    return conn.write({ cmd: 'pubrec', messageId: packet.messageId as number }); // duplicate: acknowledge, do not route again
+  }
+  if (packet.qos > 0) {
+    // Unacknowledged: QoS 1 not yet PUBACKed on this connection, QoS 2 not yet released.
+    if (conn.incomingUnacked + session.incomingQos2.size >= broker.config.receiveMaximum) {
+      return conn.protocolError(
+        RC.RECEIVE_MAXIMUM_EXCEEDED,
+        'more unacknowledged QoS 1/2 messages than Receive Maximum',
+      ); // [MQTT-3.3.4-9]
+    }
+    if (packet.qos === 1) conn.incomingUnacked++;
+    else session.incomingQos2.add(packet.messageId as number);
+  }
+  broker.metrics.received.inc();
+  throttle(conn, session, packet.payload.length);
+
+  if (!mayPublish(session.identity, topic)) {
+    broker.metrics.denied.inc({ action: 'publish' });
+    broker.noteDenied(session, 'publish', topic);
+    return ack(conn, packet, RC.NOT_AUTHORIZED);
+  }
+  const props = messageProperties(packet.properties);
+  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  if (props.payloadFormatIndicator && !isUtf8(payload)) {
+    broker.metrics.dropped.inc({ reason: 'payload_format' });
+    return ack(conn, packet, RC.PAYLOAD_FORMAT_INVALID); // [MQTT-3.3.2-4]
+  }
+  const message: Message = {
+    topic,
+    payload,
+    qos: packet.qos,
+    retain: packet.retain,
+    properties: props,
+    receivedAt: Date.now(),
+    from: session.key,
+  };
+  const receivers = broker.router.publish(session.tenant, message, session.identity);
+  ack(conn, packet, receivers === 0 ? RC.NO_MATCHING_SUBSCRIBERS : RC.SUCCESS);
+};

@@ -1,0 +1,132 @@
+/**
+ * Plexus's MQTT 3.1.1 / 5.0 broker as a transport: TCP, TLS and WebSocket
+ * listeners in front of one Broker.
+ * @module
+ */
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Registry } from 'prom-client';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { Bus } from '../../core/bus.js';
+import { listenOn } from '../../core/listen.js';
+import type { Logger } from '../../core/logger.js';
+import type { Transport } from '../transport.js';
+import type { MqttAuthPort } from './auth-port.js';
+import { Broker } from './broker.js';
+import type { MqttConfig } from './config.js';
+import { createMqttMetrics } from './metrics.js';
+
+export type { MqttAuthPort } from './auth-port.js';
+export type { MqttConfig } from './config.js';
+export type { Identity } from './identity.js';
+
+export interface MqttListenConfig {
+  readonly tcp: { readonly host: string; readonly port: number };
+  readonly tls?:
+    | { readonly host: string; readonly port: number; readonly cert: Buffer; readonly key: Buffer }
+    | undefined;
+  /** Path of MQTT over WebSocket on the HTTP server. */
+  readonly wsPath: string;
+}
+
+export interface MqttDeps {
+  readonly auth: MqttAuthPort;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly metrics: Registry;
+  /** The platform's HTTP(S) server, for WebSocket upgrades on `wsPath`. */
+  readonly http: HttpServer;
+}
+
+export interface MqttPorts {
+  readonly tcp: number;
+  readonly tls?: number;
+  readonly ws: string;
+}
+
+export interface MqttTransport extends Transport<MqttDeps> {
+  /** Bound ports, once started. */
+  ports(): MqttPorts | undefined;
+  broker(): Broker | undefined;
+}
+
+function remoteOf(socket: Socket | undefined): string {
+  return socket?.remoteAddress ?? 'unknown';
+}
+
+export function createMqttTransport(config: MqttConfig, listenConfig: MqttListenConfig): MqttTransport {
+  let broker: Broker | undefined;
+  let ports: MqttPorts | undefined;
+  const servers: Server[] = [];
+  let wss: WebSocketServer | undefined;
+  let upgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
+  let httpServer: HttpServer | undefined;
+
+  return {
+    name: 'mqtt',
+    ports: () => ports,
+    broker: () => broker,
+    async start(deps) {
+      const b = new Broker({
+        config,
+        auth: deps.auth,
+        bus: deps.bus,
+        log: deps.log.child({ part: 'mqtt' }),
+        metrics: createMqttMetrics(deps.metrics),
+      });
+      broker = b;
+      const onSocket = (transport: 'tcp' | 'tls') => (socket: Socket) => {
+        socket.setNoDelay(true); // small packets must not wait for Nagle (see shared/tools/mqtt-load)
+        b.accept(socket, { address: remoteOf(socket), transport });
+      };
+      const tcp = createNetServer(onSocket('tcp'));
+      servers.push(tcp);
+      const tcpPort = await listenOn(tcp, listenConfig.tcp.host, listenConfig.tcp.port, {
+        setting: 'mqtt.port',
+        env: 'PLEXUS_MQTT_PORT',
+        usualOwner: 'another MQTT broker such as Mosquitto',
+      });
+      let tlsPort: number | undefined;
+      if (listenConfig.tls) {
+        const t = listenConfig.tls;
+        const server = createTlsServer({ cert: t.cert, key: t.key, minVersion: 'TLSv1.2' }, onSocket('tls'));
+        server.on('tlsClientError', (err) =>
+          deps.log.debug({ err: err.message }, 'MQTT TLS handshake failed'),
+        );
+        servers.push(server);
+        tlsPort = await listenOn(server, t.host, t.port, { setting: 'mqtts.port', env: 'PLEXUS_MQTTS_PORT' });
+      }
+      // MQTT over WebSocket shares the HTTP port: upgrades on wsPath only, subprotocol "mqtt" [MQTT-6.0.0-3].
+      wss = new WebSocketServer({
+        noServer: true,
+        handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+      });
+      const ws = wss;
+      upgrade = (req, socket, head) => {
+        const path = (req.url ?? '').split('?')[0];
+        if (path !== listenConfig.wsPath) {
+          socket.destroy();
+          return;
+        }
+        ws.handleUpgrade(req, socket, head, (client) => {
+          const stream = createWebSocketStream(client);
+          (req.socket as Socket).setNoDelay?.(true);
+          b.accept(stream, { address: remoteOf(req.socket as Socket), transport: 'ws' });
+        });
+      };
+      httpServer = deps.http;
+      httpServer.on('upgrade', upgrade);
+      ports = { tcp: tcpPort, ...(tlsPort === undefined ? {} : { tls: tlsPort }), ws: listenConfig.wsPath };
+      deps.log.info({ tcp: tcpPort, tls: tlsPort, ws: listenConfig.wsPath }, 'MQTT broker listening');
+    },
+    async stop() {
+      if (upgrade) httpServer?.off('upgrade', upgrade);
+      await broker?.stop();
+      wss?.close();
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      servers.length = 0;
+    },
+  };
+}
