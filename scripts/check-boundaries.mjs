@@ -34,7 +34,8 @@ for (const file of files(SRC)) {
     else if (IMPL.test(to) && from !== 'app.ts') fail('only app.ts wires a storage implementation');
     else if (!SHARED.has(b) && b !== '(root)') {
       // transports/ holds one context per protocol, each with its own index.ts.
-      const viaIndex = to === `${b}/index.ts` || (b === 'transports' && /^transports\/(\w+\/index|transport)\.ts$/.test(to));
+      const viaIndex =
+        to === `${b}/index.ts` || (b === 'transports' && /^transports\/(\w+\/index|transport)\.ts$/.test(to));
       const storedModel = a === 'store' && /\/(\w+-)?model\.ts$/.test(to);
       if (!viaIndex && !storedModel) fail(`import ${b}/index.ts instead`);
     }

@@ -147,6 +147,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       log,
       metrics: metrics.registry,
       http: api.server,
+      store: (store as NonNullable<typeof store>).mqtt,
     });
     const mp = mqtt.ports();
     return { http, mqtt: mp?.tcp ?? 0, ...(mp?.tls === undefined ? {} : { mqtts: mp.tls }) };

@@ -1,9 +1,11 @@
 import type { AuditStore } from './audit.js';
 import type { AuthStore } from './auth.js';
+import type { MqttStore } from './mqtt.js';
 import type { RegistryStore } from './registry.js';
 
 export type { AuditStore } from './audit.js';
 export type { AuthStore } from './auth.js';
+export type { MqttMessageRecord, MqttQueuedRecord, MqttSessionRecord, MqttStore } from './mqtt.js';
 export type { Page, PageQuery } from './page.js';
 export type { DeviceFilter, RegistryStore } from './registry.js';
 
@@ -13,6 +15,7 @@ export interface Stores {
   readonly registry: RegistryStore;
   readonly auth: AuthStore;
   readonly audit: AuditStore;
+  readonly mqtt: MqttStore;
   /** Resolves when the database answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import type { Stores } from '../index.js';
 import { createSqliteAuditStore } from './audit.js';
 import { createSqliteAuthStore } from './auth.js';
 import { type MigrationResult, migrateSqlite, openSqlite } from './database.js';
+import { createSqliteMqttStore } from './mqtt.js';
 import { createSqliteRegistryStore } from './registry.js';
 
 /** Opens (creating if needed) and migrates the SQLite database in `dataDir`. */
@@ -20,6 +21,7 @@ export function createSqliteStores(dataDir: string): Stores & { readonly migrati
     registry: createSqliteRegistryStore(db),
     auth: createSqliteAuthStore(db),
     audit: createSqliteAuditStore(db),
+    mqtt: createSqliteMqttStore(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

@@ -129,4 +129,49 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_tenant ON audit_log(tenant, seq);
 `,
   },
+  {
+    version: 2,
+    name: 'MQTT sessions, queued messages and retained messages',
+    sql: `
+CREATE TABLE mqtt_sessions (
+  tenant TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  expiry_interval INTEGER NOT NULL,
+  disconnected_at INTEGER,
+  subscriptions TEXT NOT NULL,
+  will TEXT,
+  PRIMARY KEY (tenant, client_id)
+) STRICT;
+
+CREATE TABLE mqtt_messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  qos INTEGER NOT NULL,
+  retain INTEGER NOT NULL,
+  properties TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  publisher TEXT,
+  out_qos INTEGER NOT NULL,
+  out_retain INTEGER NOT NULL,
+  subscription_ids TEXT NOT NULL,
+  packet_id INTEGER,
+  state TEXT
+) STRICT;
+CREATE INDEX mqtt_messages_session ON mqtt_messages(tenant, client_id, seq);
+
+CREATE TABLE mqtt_retained (
+  tenant TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  qos INTEGER NOT NULL,
+  properties TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, topic)
+) STRICT;
+`,
+  },
 ];

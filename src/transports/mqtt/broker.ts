@@ -8,6 +8,7 @@ import type { MqttConfig } from './config.js';
 import { Connection, type ConnectionMeta } from './connection.js';
 import { deliver, drain, resend } from './delivery.js';
 import type { MqttMetrics } from './metrics.js';
+import type { Persistence } from './persistence.js';
 import { RC } from './reason-codes.js';
 import { Router } from './router.js';
 import { type Session, sessionKey } from './session.js';
@@ -18,6 +19,7 @@ export interface BrokerDeps {
   readonly bus: Bus;
   readonly log: Logger;
   readonly metrics: MqttMetrics;
+  readonly persistence: Persistence;
 }
 
 /**
@@ -31,6 +33,7 @@ export class Broker {
   readonly log: Logger;
   readonly metrics: MqttMetrics;
   readonly router: Router;
+  readonly persistence: Persistence;
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<Connection>();
   readonly authFailures: FailureThrottle;
@@ -45,6 +48,7 @@ export class Broker {
     this.log = deps.log;
     this.metrics = deps.metrics;
     this.#bus = deps.bus;
+    this.persistence = deps.persistence;
     this.router = new Router(this);
     this.authFailures = new FailureThrottle(
       { maxFailures: deps.config.maxAuthFailures, windowMs: deps.config.authFailureWindowSeconds * 1000 },
@@ -53,6 +57,42 @@ export class Broker {
     deps.bus.subscribe('mqtt', 'registry', (change) => this.#onRegistryChange(change));
     this.#ticker = setInterval(() => this.#tick(), 1000);
     this.#ticker.unref();
+  }
+
+  /** Brings back stored sessions (offline, with their timers) and retained messages after a restart. */
+  async restore(): Promise<void> {
+    const { sessions, retained } = await this.persistence.load();
+    for (const { tenant, message } of retained) this.router.retainedIndex(tenant).set(message.topic, message);
+    const now = Date.now();
+    for (const { session, disconnectedAt } of sessions) {
+      const left =
+        session.expiryInterval === 0xffffffff
+          ? Number.POSITIVE_INFINITY
+          : disconnectedAt + session.expiryInterval * 1000 - now;
+      session.disconnectedAt = disconnectedAt;
+      this.sessions.set(session.key, session);
+      for (const sub of session.subscriptions.values())
+        this.router.subscribe(session, sub.filter, sub, sub.group);
+      if (left <= 0) {
+        session.willTimer = setTimeout(() => undefined, 0); // the session ends now: its will is due
+        this.endSession(session, true);
+        continue;
+      }
+      if (session.will) {
+        const wait = Math.max(
+          0,
+          disconnectedAt + Math.min(session.will.delay, session.expiryInterval) * 1000 - now,
+        );
+        session.willTimer = setTimeout(() => this.#publishWill(session), wait);
+        session.willTimer.unref();
+      }
+      if (Number.isFinite(left)) {
+        session.expiryTimer = setTimeout(() => this.endSession(session, true), left);
+        session.expiryTimer.unref();
+      }
+    }
+    if (sessions.length || retained.length)
+      this.log.info({ sessions: sessions.length, retained: retained.length }, 'MQTT state restored');
   }
 
   /** Takes a new network connection (TCP, TLS or WebSocket stream). */
@@ -104,6 +144,8 @@ export class Broker {
     session.disconnectedAt = undefined;
     conn.session = session;
     this.sessions.set(session.key, session);
+    if (session.expiryInterval > 0) this.persistence.save(session, false);
+    else if (present || existing) this.persistence.ended(session);
     return { session, present };
   }
 
@@ -126,8 +168,12 @@ export class Broker {
     // On shutdown sessions and wills wait for the next start (they are persisted).
     if (this.#stopping) return;
     this.#scheduleWill(session);
-    if (session.expiryInterval === 0) this.endSession(session, true);
-    else if (session.expiryInterval !== 0xffffffff) {
+    if (session.expiryInterval === 0) {
+      this.endSession(session, true);
+      return;
+    }
+    this.persistence.save(session, true);
+    if (session.expiryInterval !== 0xffffffff) {
       session.expiryTimer = setTimeout(() => this.endSession(session, true), session.expiryInterval * 1000);
       session.expiryTimer.unref();
     }
@@ -138,6 +184,7 @@ export class Broker {
     if (this.sessions.get(session.key) !== session) return;
     this.sessions.delete(session.key);
     this.router.unsubscribeAll(session);
+    this.persistence.ended(session);
     if (session.willTimer && publishWill) this.#publishWill(session);
     this.#cancelTimers(session);
   }
@@ -183,9 +230,11 @@ export class Broker {
 
   /** Queue or send to one session; drops are counted. */
   deliverTo(session: Session, item: Parameters<typeof deliver>[1]): void {
+    const queuedBefore = session.queue.length;
     deliver(session, item, this.config.maxQueuedMessages, () =>
       this.metrics.dropped.inc({ reason: 'queue_full' }),
     );
+    if (!session.connection && session.queue.length > queuedBefore) this.persistence.queued(session, item);
   }
 
   #emitStatus(session: Session, kind: 'connected' | 'disconnected'): void {
@@ -238,7 +287,11 @@ export class Broker {
     if (this.#ticker) clearInterval(this.#ticker);
     this.#bus.unsubscribeAll('mqtt');
     for (const conn of [...this.connections]) conn.close(RC.SERVER_SHUTTING_DOWN, 'server shutting down');
-    for (const s of this.sessions.values()) this.#cancelTimers(s);
+    this.persistence.dropPending();
+    for (const s of this.sessions.values()) {
+      this.#cancelTimers(s);
+      this.persistence.save(s, true);
+    }
   }
 
   sessionFor(tenant: string, clientId: string): Session | undefined {

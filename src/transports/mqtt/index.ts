@@ -12,11 +12,13 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Bus } from '../../core/bus.js';
 import { listenOn } from '../../core/listen.js';
 import type { Logger } from '../../core/logger.js';
+import type { MqttStore } from '../../store/index.js';
 import type { Transport } from '../transport.js';
 import type { MqttAuthPort } from './auth-port.js';
 import { Broker } from './broker.js';
 import type { MqttConfig } from './config.js';
 import { createMqttMetrics } from './metrics.js';
+import { Persistence } from './persistence.js';
 
 export type { MqttAuthPort } from './auth-port.js';
 export type { MqttConfig } from './config.js';
@@ -36,6 +38,7 @@ export interface MqttDeps {
   readonly bus: Bus;
   readonly log: Logger;
   readonly metrics: Registry;
+  readonly store: MqttStore;
   /** The platform's HTTP(S) server, for WebSocket upgrades on `wsPath`. */
   readonly http: HttpServer;
 }
@@ -69,14 +72,18 @@ export function createMqttTransport(config: MqttConfig, listenConfig: MqttListen
     ports: () => ports,
     broker: () => broker,
     async start(deps) {
+      const log = deps.log.child({ part: 'mqtt' });
+      const persistence = new Persistence(deps.store, log);
       const b = new Broker({
         config,
         auth: deps.auth,
         bus: deps.bus,
-        log: deps.log.child({ part: 'mqtt' }),
+        log,
         metrics: createMqttMetrics(deps.metrics),
+        persistence,
       });
       broker = b;
+      await b.restore();
       const onSocket = (transport: 'tcp' | 'tls') => (socket: Socket) => {
         socket.setNoDelay(true); // small packets must not wait for Nagle (see shared/tools/mqtt-load)
         b.accept(socket, { address: remoteOf(socket), transport });

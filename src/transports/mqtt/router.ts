@@ -69,6 +69,11 @@ export class Router {
       const index = this.retainedIndex(tenant);
       if (message.payload.length === 0) index.delete(message.topic);
       else index.set(message.topic, message);
+      this.#broker.persistence.retained(
+        tenant,
+        message.topic,
+        message.payload.length === 0 ? undefined : message,
+      );
     }
     const tree = this.#trees.get(tenant);
     if (!tree) return 0;

@@ -63,6 +63,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
     }
   }
   conn.write({ cmd: 'suback', messageId: packet.messageId as number, granted });
+  broker.persistence.save(session, false);
   const now = Date.now();
   for (const r of replays) {
     broker.router.retainedIndex(session.tenant).match(r.filter, (_topic, m) => {

@@ -15,6 +15,7 @@ export const handleUnsubscribe: PacketHandler<IUnsubscribePacket> = (conn, packe
     session.subscriptions.delete(Session.subscriptionKey(filter, shared?.group));
     codes.push(removed ? RC.SUCCESS : RC.NO_SUBSCRIPTION_EXISTED);
   }
+  conn.broker.persistence.save(session, false);
   if (conn.protocolVersion === 5) {
     conn.write({ cmd: 'unsuback', messageId: packet.messageId as number, granted: codes });
   } else {
