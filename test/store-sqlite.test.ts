@@ -9,6 +9,7 @@ import { createSqliteStores } from '../src/store/sqlite/index.js';
 import { type Migration, SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import { runAuditContract } from './contract/audit.contract.js';
 import { runAuthContract } from './contract/auth.contract.js';
+import { runMqttContract } from './contract/mqtt.contract.js';
 import { profile, runRegistryContract, tenant } from './contract/registry.contract.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'plexus-store-'));
@@ -29,6 +30,7 @@ async function create() {
 runRegistryContract({ name: 'sqlite', create });
 runAuthContract({ name: 'sqlite', create });
 runAuditContract({ name: 'sqlite', create });
+runMqttContract({ name: 'sqlite', create });
 
 function rejectsWithCode(fn: () => unknown, code: string): void {
   assert.throws(fn, (err: unknown) => {

@@ -1,4 +1,4 @@
-import type { Credential, Device, Group, Profile, StoredCredential, Tenant } from '../registry/model.js';
+import type { Credential, Device, DeviceStatus, Group, Profile, StoredCredential, Tenant } from '../registry/model.js';
 import type { Page, PageQuery } from './page.js';
 
 export interface DeviceFilter {
@@ -47,6 +47,8 @@ export interface RegistryStore {
   /** Replaces the device's fields and group memberships in one transaction. */
   updateDevice(tenant: string, d: Device): Promise<void>;
   deleteDevice(tenant: string, id: string): Promise<boolean>;
+  /** Connection status and last-seen time only (hot: written on every connect and disconnect). */
+  setDeviceStatus(tenant: string, id: string, status: DeviceStatus, lastSeen: string): Promise<void>;
 
   insertCredential(tenant: string, device: string, c: StoredCredential): Promise<void>;
   listCredentials(tenant: string, device: string): Promise<StoredCredential[]>;

@@ -245,6 +245,18 @@ export function runRegistryContract(opts: ContractOptions): void {
       assert.deepEqual((await s.getDevice('acme', 'd1'))?.groups, []);
     });
 
+    test('setDeviceStatus changes status and lastSeen only', async () => {
+      await s.insertDevice('acme', device('d1', { labels: { a: '1' } }), cred('c'));
+      await s.setDeviceStatus('acme', 'd1', 'online', '2024-06-02T00:00:00.000Z');
+      const d = await s.getDevice('acme', 'd1');
+      assert.deepEqual(
+        d,
+        device('d1', { labels: { a: '1' }, status: 'online', lastSeen: '2024-06-02T00:00:00.000Z' }),
+      );
+      await s.setDeviceStatus('acme', 'missing', 'online', T0); // unknown ids are ignored
+      assert.equal(await s.getDevice('acme', 'missing'), undefined);
+    });
+
     test('listDevices filters by profile, group, status, labels (all must match); counts', async () => {
       await s.insertProfile('acme', profile('p1'));
       for (const g of ['g1', 'g2']) await s.insertGroup('acme', group(g));

@@ -37,6 +37,12 @@ async function checkReferences(
 
 /** Devices: every reference (profile, groups) must exist in the tenant. */
 export function deviceUseCases({ store, bus, now }: RegistryContext) {
+  // Transports report connections as Uplinks; the registry keeps the status fields.
+  bus.subscribe('registry', 'uplink', (u) => {
+    if (u.kind !== 'connected' && u.kind !== 'disconnected') return;
+    const status = u.kind === 'connected' ? 'online' : 'offline';
+    store.setDeviceStatus(u.tenant, u.device, status, new Date(u.ts).toISOString()).catch(() => undefined);
+  });
   const devices = {
     async createDevice(tenant: string, input: DeviceInput): Promise<Device & { secret: string }> {
       const id = input.id ?? randomId('dev');

@@ -35,6 +35,7 @@ const decodeProps = (s: string): Record<string, unknown> =>
       : v,
   ) as Record<string, unknown>;
 
+// Absent optional fields are left out rather than set to undefined.
 const toQueued = (r: MessageRow): MqttQueuedRecord => ({
   message: {
     topic: r.topic,
@@ -43,13 +44,13 @@ const toQueued = (r: MessageRow): MqttQueuedRecord => ({
     retain: r.retain === 1,
     properties: decodeProps(r.properties),
     receivedAt: r.received_at,
-    from: r.publisher ?? undefined,
+    ...(r.publisher === null ? {} : { from: r.publisher }),
   },
   qos: r.out_qos as 0 | 1 | 2,
   retain: r.out_retain === 1,
   subscriptionIds: JSON.parse(r.subscription_ids) as number[],
-  packetId: r.packet_id ?? undefined,
-  state: (r.state as 'publish' | 'pubrel' | null) ?? undefined,
+  ...(r.packet_id === null ? {} : { packetId: r.packet_id }),
+  ...(r.state === null ? {} : { state: r.state as 'publish' | 'pubrel' }),
 });
 
 const encodeWill = (w: MqttSessionRecord['will']) =>
