@@ -1,4 +1,12 @@
-import type { Credential, Device, DeviceStatus, Group, Profile, StoredCredential, Tenant } from '../registry/model.js';
+import type {
+  Credential,
+  Device,
+  DeviceStatus,
+  Group,
+  Profile,
+  StoredCredential,
+  Tenant,
+} from '../registry/model.js';
 import type { Page, PageQuery } from './page.js';
 
 export interface DeviceFilter {

@@ -330,7 +330,12 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
       updateDeviceTx(tenant, d);
     },
     async setDeviceStatus(tenant, id, status, lastSeen) {
-      db.prepare('UPDATE devices SET status = ?, last_seen = ? WHERE tenant = ? AND id = ?').run(status, lastSeen, tenant, id);
+      db.prepare('UPDATE devices SET status = ?, last_seen = ? WHERE tenant = ? AND id = ?').run(
+        status,
+        lastSeen,
+        tenant,
+        id,
+      );
     },
     async deleteDevice(tenant, id) {
       return db.prepare('DELETE FROM devices WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
