@@ -123,12 +123,22 @@ export class Broker {
    * [MQTT-3.1.4-3], resumes a stored one unless clean start, or creates it.
    * Returns whether a session was present.
    */
-  openSession(conn: Connection, fresh: Session, cleanStart: boolean): { session: Session; present: boolean } {
-    const existing = this.sessions.get(fresh.key);
-    if (existing?.connection) {
-      existing.connection.close(RC.SESSION_TAKEN_OVER, 'another connection took over this session');
+  openSession(
+    conn: Connection,
+    fresh: Session,
+    cleanStart: boolean,
+  ): { session: Session; present: boolean } | undefined {
+    const before = this.sessions.get(fresh.key);
+    // Device ids are reserved for devices: a program (API key) cannot take over a device's session.
+    if (before && before.identity.kind === 'device' && fresh.identity.kind === 'apikey') return undefined;
+    if (before?.connection) {
+      before.connection.close(RC.SESSION_TAKEN_OVER, 'another connection took over this session');
     }
+    // Closing may have ended it (expiry 0): look again.
+    const existing = this.sessions.get(fresh.key);
     if (existing) this.#cancelTimers(existing);
+    // A device never inherits a program's session state under its id, nor the other way round.
+    if (existing && existing.identity.kind !== fresh.identity.kind) cleanStart = true;
     let session = fresh;
     let present = false;
     if (existing && !cleanStart) {

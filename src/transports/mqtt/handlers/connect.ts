@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
+import { mayPublish } from '../acl.js';
 import type { Connection } from '../connection.js';
 import type { Identity } from '../identity.js';
 import { splitUsername } from '../identity.js';
@@ -99,6 +100,11 @@ function accept(
 ): void {
   const broker = conn.broker;
   const cfg = broker.config;
+  // A will is a publish made later on the client's behalf: the same ACL applies, checked now (as Mosquitto does).
+  if (packet.will && !mayPublish(identity, packet.will.topic)) {
+    broker.metrics.denied.inc({ action: 'publish' });
+    return refuse(conn, RC.NOT_AUTHORIZED, `not allowed to publish the will topic ${packet.will.topic}`);
+  }
   const v5 = conn.protocolVersion === 5;
   const props = packet.properties ?? {};
   const clean = packet.clean !== false;
@@ -139,7 +145,9 @@ function accept(
     conn.problemInfo = props.requestProblemInformation !== false;
   }
 
-  const { session, present } = broker.openSession(conn, fresh, clean);
+  const opened = broker.openSession(conn, fresh, clean);
+  if (!opened) return refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'this client id belongs to a device');
+  const { session, present } = opened;
   conn.state = 'connected';
   if (v5) {
     const p: NonNullable<IConnackPacket['properties']> = {

@@ -26,19 +26,17 @@ function resolveTopic(conn: Connection, packet: IPublishPacket): string | undefi
   return packet.topic;
 }
 
-function ack(conn: Connection, packet: IPublishPacket, reasonCode: number): void {
+function ack(conn: Connection, packet: IPublishPacket, reasonCode: number, reason?: string): void {
   const messageId = packet.messageId as number;
-  const v5 = conn.protocolVersion === 5;
-  if (packet.qos === 1) {
-    conn.incomingUnacked--;
-    conn.write(
-      v5 && reasonCode !== 0 ? { cmd: 'puback', messageId, reasonCode } : { cmd: 'puback', messageId },
-    );
-  } else if (packet.qos === 2) {
-    conn.write(
-      v5 && reasonCode !== 0 ? { cmd: 'pubrec', messageId, reasonCode } : { cmd: 'pubrec', messageId },
-    );
+  if (packet.qos === 0) return;
+  if (packet.qos === 1) conn.incomingUnacked--;
+  const cmd = packet.qos === 1 ? 'puback' : 'pubrec';
+  if (conn.protocolVersion !== 5 || reasonCode === 0) {
+    conn.write({ cmd, messageId });
+    return;
   }
+  const withReason = reason !== undefined && conn.problemInfo ? { properties: { reasonString: reason } } : {};
+  conn.write({ cmd, messageId, reasonCode, ...withReason });
 }
 
 /** Per-device rates from the profile: over the limit, the connection stops being read until it is back under (TCP backpressure, nothing dropped). */
@@ -95,13 +93,13 @@ export const handlePublish: PacketHandler<IPublishPacket> = (conn, packet) => {
   if (!mayPublish(session.identity, topic)) {
     broker.metrics.denied.inc({ action: 'publish' });
     broker.noteDenied(session, 'publish', topic);
-    return ack(conn, packet, RC.NOT_AUTHORIZED);
+    return ack(conn, packet, RC.NOT_AUTHORIZED, `not allowed to publish to ${topic}`);
   }
   const props = messageProperties(packet.properties);
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
   if (props.payloadFormatIndicator && !isUtf8(payload)) {
     broker.metrics.dropped.inc({ reason: 'payload_format' });
-    return ack(conn, packet, RC.PAYLOAD_FORMAT_INVALID); // [MQTT-3.3.2-4]
+    return ack(conn, packet, RC.PAYLOAD_FORMAT_INVALID, 'payload is not valid UTF-8 but says it is'); // [MQTT-3.3.2-4]
   }
   const message: Message = {
     topic,

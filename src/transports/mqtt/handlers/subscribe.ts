@@ -25,6 +25,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
   if (packet.subscriptions.length === 0)
     return conn.protocolError(RC.PROTOCOL_ERROR, 'SUBSCRIBE without topic filters'); // [MQTT-3.8.3-2]
   const granted: number[] = [];
+  const problems: string[] = [];
   const replays: { filter: string; qos: 0 | 1 | 2; id: number | undefined }[] = [];
   for (const sub of packet.subscriptions) {
     const raw = sub.topic;
@@ -32,6 +33,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
     const problem = topicFilterProblem(raw) ?? (raw.includes('\uFFFD') ? 'is not valid UTF-8' : undefined);
     if (problem) {
       granted.push(v5 ? RC.TOPIC_FILTER_INVALID : 0x80);
+      problems.push(`${raw}: ${problem}`);
       continue;
     }
     const shared = parseShared(raw);
@@ -41,6 +43,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
       broker.metrics.denied.inc({ action: 'subscribe' });
       broker.noteDenied(session, 'subscribe', raw);
       granted.push(v5 ? RC.NOT_AUTHORIZED : 0x80);
+      problems.push(`${raw}: not allowed`);
       continue;
     }
     const options: SubscriptionOptions = {
@@ -62,7 +65,11 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
       replays.push({ filter, qos, id: subId });
     }
   }
-  conn.write({ cmd: 'suback', messageId: packet.messageId as number, granted });
+  const reason =
+    v5 && problems.length > 0 && conn.problemInfo
+      ? { properties: { reasonString: problems.join('; ') } }
+      : {};
+  conn.write({ cmd: 'suback', messageId: packet.messageId as number, granted, ...reason });
   broker.persistence.save(session, false);
   const now = Date.now();
   for (const r of replays) {
