@@ -97,6 +97,12 @@ export const ConfigSchema = Type.Object(
           description:
             'Messages kept per session while its client is offline or slow; beyond this new ones are dropped and counted.',
         }),
+        maxBufferedBytes: Type.Integer({
+          minimum: 1024,
+          default: 1024 * 1024,
+          description:
+            'Bytes waiting to be sent to one client beyond which QoS 0 messages to it are dropped and counted.',
+        }),
         connectTimeout: Type.Integer({
           minimum: 1,
           default: 10,

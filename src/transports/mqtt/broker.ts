@@ -241,9 +241,7 @@ export class Broker {
   /** Queue or send to one session; drops are counted. */
   deliverTo(session: Session, item: Parameters<typeof deliver>[1]): void {
     const queuedBefore = session.queue.length;
-    deliver(session, item, this.config.maxQueuedMessages, () =>
-      this.metrics.dropped.inc({ reason: 'queue_full' }),
-    );
+    deliver(session, item, this.config.maxQueuedMessages, (reason) => this.metrics.dropped.inc({ reason }));
     if (!session.connection && session.queue.length > queuedBefore) this.persistence.queued(session, item);
   }
 

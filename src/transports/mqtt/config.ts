@@ -10,6 +10,8 @@ export interface MqttConfig {
   readonly topicAliasMaximum: number;
   /** Messages kept per session while its client is away or its window is full. */
   readonly maxQueuedMessages: number;
+  /** Bytes waiting in a client's socket beyond which QoS 0 messages to it are dropped (a reader that stalls must not grow the heap). */
+  readonly maxBufferedBytes: number;
   /** Seconds a new connection has to send CONNECT. */
   readonly connectTimeout: number;
   /** New connections per second per source address (with a burst of 10 seconds' worth). */

@@ -4,6 +4,7 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 import type { Broker } from './broker.js';
 import { Framer } from './framer.js';
 import { dispatch } from './handlers/index.js';
+import { repeatedPublishProperty } from './properties.js';
 import { RC } from './reason-codes.js';
 import type { Session } from './session.js';
 
@@ -49,6 +50,10 @@ export class Connection {
   /** Set by handlers that must not read more until a slow operation finishes. */
   #paused = 0;
   readonly #framer: Framer;
+  readonly #held: Buffer[] = [];
+  #heldPos = 0;
+  #framerError: string | undefined;
+  #yielding = false;
   readonly #parser: ParserT;
   #corked = false;
   #closeReason: string | undefined;
@@ -60,9 +65,15 @@ export class Connection {
     this.#framer = new Framer(broker.config.maxPacketSize);
     this.#parser = mqttPacket.parser({ protocolVersion: 4 });
     this.#parser.on('packet', (packet: Packet) => this.handle(packet));
-    this.#parser.on('error', (err: Error) =>
-      this.protocolError(RC.MALFORMED_PACKET, `malformed packet: ${err.message}`),
-    );
+    this.#parser.on('error', (err: Error) => {
+      if (this.state === 'new' && err.message === 'Invalid protocol version') {
+        // [MQTT-3.1.2-2]: answer in the 3.1.1 form every version understands, then close.
+        this.write({ cmd: 'connack', sessionPresent: false, returnCode: 1 });
+        this.close(RC.UNSUPPORTED_PROTOCOL_VERSION, 'unsupported protocol version');
+        return;
+      }
+      this.protocolError(RC.MALFORMED_PACKET, `malformed packet: ${err.message}`);
+    });
     stream.on('data', (chunk: Buffer) => this.#onData(chunk));
     stream.on('error', (err: Error) => this.#onClose(`socket error: ${err.message}`));
     stream.on('close', () => this.#onClose('socket closed'));
@@ -70,24 +81,55 @@ export class Connection {
   }
 
   #onData(chunk: Buffer): void {
-    if (this.state === 'closed') return;
+    if (this.closed) return;
     this.lastPacketAt = Date.now();
     const { frames, error, size } = this.#framer.push(chunk);
-    for (const frame of frames) {
-      if (this.closed) return;
+    for (const f of frames) this.#held.push(f);
+    if (error) this.#framerError = error === 'too-large' ? `too-large:${size}` : error;
+    this.#process();
+    // Fairness: one chunk per connection per event-loop turn. Node would
+    // otherwise read and hand us many chunks of one flooding socket before
+    // any other connection gets a turn.
+    if (!this.closed && !this.#yielding) {
+      this.#yielding = true;
+      this.stream.pause();
+      setImmediate(() => {
+        this.#yielding = false;
+        if (this.#paused === 0 && !this.closed) this.stream.resume();
+      });
+    }
+  }
+
+  /** Handles held frames in order until done, paused or closed. */
+  #process(): void {
+    while (this.#heldPos < this.#held.length) {
+      if (this.closed || this.#paused > 0) return;
+      const frame = this.#held[this.#heldPos++] as Buffer;
       // PUBLISH topic names must be valid UTF-8 [MQTT-1.5.4-1]; the parser would replace bad bytes silently.
-      if (frame[0] !== undefined && frame[0] >> 4 === 3 && !publishTopicIsUtf8(frame)) {
-        this.protocolError(RC.TOPIC_NAME_INVALID, 'topic name is not valid UTF-8');
-        return;
+      if (frame[0] !== undefined && frame[0] >> 4 === 3) {
+        if (!publishTopicIsUtf8(frame)) {
+          this.protocolError(RC.TOPIC_NAME_INVALID, 'topic name is not valid UTF-8');
+          return;
+        }
+        const repeated = this.protocolVersion === 5 ? repeatedPublishProperty(frame) : undefined;
+        if (repeated !== undefined) {
+          this.protocolError(RC.PROTOCOL_ERROR, `property 0x${repeated.toString(16)} appears more than once`);
+          return;
+        }
       }
       this.#parser.parse(frame);
     }
-    if (error === 'too-large') {
+    this.#held.length = 0;
+    this.#heldPos = 0;
+    const error = this.#framerError;
+    if (error === undefined || this.closed) return;
+    if (error.startsWith('too-large:')) {
+      const size = error.slice('too-large:'.length);
       this.protocolError(
         RC.PACKET_TOO_LARGE,
         `packet of ${size} bytes exceeds the maximum of ${this.#framer.maxPacketSize}`,
       );
-    } else if (error === 'malformed') {
+    } else {
       this.protocolError(RC.MALFORMED_PACKET, 'malformed remaining length');
     }
   }
@@ -114,11 +156,22 @@ export class Connection {
     (this.#parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion = v;
   }
 
-  /** Writes one packet; writes in the same tick are batched into one syscall. */
-  write(packet: Packet): void {
-    if (this.state === 'closed') return;
-    const buf = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
-    if (buf.length > this.maxPacketSizeOut) return;
+  /**
+   * Writes one packet; writes in the same tick are batched into one
+   * syscall. Returns false when nothing was written (closed, larger than
+   * the client's maximum, or not encodable).
+   */
+  write(packet: Packet): boolean {
+    if (this.state === 'closed') return false;
+    let buf: Buffer;
+    try {
+      buf = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
+    } catch (err) {
+      // Inputs are validated on arrival; this is the last line of defence.
+      this.broker.log.error({ err, cmd: packet.cmd }, 'MQTT packet could not be encoded');
+      return false;
+    }
+    if (buf.length > this.maxPacketSizeOut) return false;
     if (!this.#corked) {
       this.#corked = true;
       this.stream.cork();
@@ -128,15 +181,22 @@ export class Connection {
       });
     }
     this.stream.write(buf);
+    return true;
   }
 
-  /** Stops reading (backpressure) until `resume()`; nests. */
+  /**
+   * Stops handling input (rate limits, authentication) until `resume()`;
+   * nests. Frames already read wait in order, and the socket is not read,
+   * so a sender over its rate is held back by TCP itself.
+   */
   pause(): void {
     if (this.#paused++ === 0) this.stream.pause();
   }
 
   resume(): void {
-    if (this.#paused > 0 && --this.#paused === 0 && this.state !== 'closed') this.stream.resume();
+    if (this.#paused === 0 || --this.#paused > 0 || this.closed) return;
+    this.#process();
+    if (this.#paused === 0 && !this.#yielding && !this.closed) this.stream.resume();
   }
 
   /**

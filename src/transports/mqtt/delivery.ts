@@ -12,12 +12,14 @@ export function deliver(
   session: Session,
   item: Pending,
   maxQueued: number,
-  onDrop: (why: string) => void,
+  onDrop: (reason: 'queue_full' | 'slow_client') => void,
 ): void {
   const conn = session.connection;
   if (conn?.state === 'connected' && session.queue.length === 0) {
     if (item.qos === 0) {
-      sendPublish(conn, item.message, 0, undefined, item.retain, item.subscriptionIds, false);
+      // QoS 0 to a client that stopped reading is dropped, not buffered without bound.
+      if (conn.stream.writableLength > conn.broker.config.maxBufferedBytes) onDrop('slow_client');
+      else sendPublish(conn, item.message, 0, undefined, item.retain, item.subscriptionIds, false);
       return;
     }
     if (session.inflight.size < conn.receiveMaximumOut) {
@@ -27,7 +29,7 @@ export function deliver(
   }
   if (item.qos === 0 && !conn) return; // QoS 0 is not kept for absent clients
   if (session.queue.length >= maxQueued) {
-    onDrop('queue full');
+    onDrop('queue_full');
     return;
   }
   session.queue.push(item);

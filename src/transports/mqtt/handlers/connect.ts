@@ -5,6 +5,7 @@ import type { Connection } from '../connection.js';
 import type { Identity } from '../identity.js';
 import { splitUsername } from '../identity.js';
 import { messageProperties } from '../message.js';
+import { propertiesProblem } from '../properties.js';
 import { connackCode3, RC } from '../reason-codes.js';
 import { Session } from '../session.js';
 import { topicNameProblem } from '../topic.js';
@@ -38,6 +39,8 @@ export const handleConnect: PacketHandler<IConnectPacket> = (conn, packet) => {
     return refuse(conn, RC.CONNECTION_RATE_EXCEEDED, 'too many connections from this address');
   if (broker.authFailures.retryAfter(address) > 0)
     return refuse(conn, RC.BANNED, 'too many failed logins; try again later');
+  const badProps = propertiesProblem(packet.properties) ?? propertiesProblem(packet.will?.properties);
+  if (badProps) return refuse(conn, badProps.code, badProps.reason);
   if (packet.properties?.authenticationMethod) {
     return refuse(conn, RC.BAD_AUTHENTICATION_METHOD, 'enhanced authentication is not supported');
   }
@@ -103,7 +106,8 @@ function accept(
   // A will is a publish made later on the client's behalf: the same ACL applies, checked now (as Mosquitto does).
   if (packet.will && !mayPublish(identity, packet.will.topic)) {
     broker.metrics.denied.inc({ action: 'publish' });
-    return refuse(conn, RC.NOT_AUTHORIZED, `not allowed to publish the will topic ${packet.will.topic}`);
+    refuse(conn, RC.NOT_AUTHORIZED, `not allowed to publish the will topic ${packet.will.topic}`);
+    return;
   }
   const v5 = conn.protocolVersion === 5;
   const props = packet.properties ?? {};
@@ -146,7 +150,10 @@ function accept(
   }
 
   const opened = broker.openSession(conn, fresh, clean);
-  if (!opened) return refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'this client id belongs to a device');
+  if (!opened) {
+    refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'this client id belongs to a device');
+    return;
+  }
   const { session, present } = opened;
   conn.state = 'connected';
   if (v5) {

@@ -4,6 +4,7 @@ import { TokenBucket } from '../../../core/token-bucket.js';
 import { mayPublish } from '../acl.js';
 import type { Connection } from '../connection.js';
 import { type Message, messageProperties } from '../message.js';
+import { propertiesProblem } from '../properties.js';
 import { RC } from '../reason-codes.js';
 import type { Session } from '../session.js';
 import { topicNameProblem } from '../topic.js';
@@ -69,6 +70,8 @@ function throttle(conn: Connection, session: Session, bytes: number): void {
 export const handlePublish: PacketHandler<IPublishPacket> = (conn, packet) => {
   const session = conn.session as Session;
   const broker = conn.broker;
+  const badProps = propertiesProblem(packet.properties);
+  if (badProps) return conn.protocolError(badProps.code, badProps.reason);
   const topic = resolveTopic(conn, packet);
   if (topic === undefined) return;
   const problem = topicNameProblem(topic);

@@ -1,6 +1,7 @@
 import type { ISubscribePacket } from 'mqtt-packet';
 import { maySubscribe } from '../acl.js';
 import { remainingExpiry } from '../message.js';
+import { propertiesProblem } from '../properties.js';
 import { RC } from '../reason-codes.js';
 import { Session } from '../session.js';
 import { parseShared, topicFilterProblem } from '../topic.js';
@@ -18,6 +19,8 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
   const session = conn.session as Session;
   const broker = conn.broker;
   const v5 = conn.protocolVersion === 5;
+  const badProps = propertiesProblem(packet.properties);
+  if (badProps) return conn.protocolError(badProps.code, badProps.reason);
   const subId = packet.properties?.subscriptionIdentifier;
   if (subId !== undefined && (subId < 1 || subId > MAX_SUBSCRIPTION_ID)) {
     return conn.protocolError(RC.PROTOCOL_ERROR, 'subscription identifier out of range');
