@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import type { Broker } from './broker.js';
+import { decodeAck, decodePublish311 } from './fast-path.js';
 import { Framer } from './framer.js';
 import { dispatch } from './handlers/index.js';
 import { repeatedPublishProperty } from './properties.js';
@@ -117,7 +118,11 @@ export class Connection {
           return;
         }
       }
-      this.#parser.parse(frame);
+      const fast =
+        decodeAck(frame) ??
+        (this.protocolVersion !== 5 && this.state === 'connected' ? decodePublish311(frame) : undefined);
+      if (fast) this.handle(fast);
+      else this.#parser.parse(frame);
     }
     this.#held.length = 0;
     this.#heldPos = 0;
@@ -172,6 +177,12 @@ export class Connection {
       return false;
     }
     if (buf.length > this.maxPacketSizeOut) return false;
+    return this.writeRaw(buf);
+  }
+
+  /** Writes encoded bytes; writes in the same tick are batched into one syscall. */
+  writeRaw(buf: Buffer): boolean {
+    if (this.state === 'closed') return false;
     if (!this.#corked) {
       this.#corked = true;
       this.stream.cork();

@@ -1,5 +1,6 @@
 import type { IPublishPacket } from 'mqtt-packet';
 import type { Connection } from './connection.js';
+import { encodeAck, encodePublish311 } from './fast-path.js';
 import { type Message, remainingExpiry } from './message.js';
 import type { Outgoing, Pending, Session } from './session.js';
 
@@ -54,7 +55,7 @@ export function drain(session: Session, now: number): void {
 /** After a reconnect: unacknowledged PUBLISHes again with DUP, PUBRELs again [MQTT-4.4.0-1]. */
 export function resend(conn: Connection, session: Session): void {
   for (const [id, out] of session.inflight) {
-    if (out.state === 'pubrel') conn.write({ cmd: 'pubrel', messageId: id });
+    if (out.state === 'pubrel') conn.writeRaw(encodeAck('pubrel', id));
     else sendPublish(conn, out.message, out.qos, id, out.retain, out.subscriptionIds, true);
   }
 }
@@ -85,19 +86,22 @@ export function sendPublish(
   subscriptionIds: readonly number[],
   dup: boolean,
 ): void {
+  if (conn.protocolVersion !== 5) {
+    // 3.1.1 PUBLISH has no properties: encode it directly (see fast-path.ts).
+    conn.writeRaw(encodePublish311(m.topic, m.payload, qos, messageId, retain, dup));
+    return;
+  }
   const packet: IPublishPacket = { cmd: 'publish', topic: m.topic, payload: m.payload, qos, retain, dup };
   if (messageId !== undefined) packet.messageId = messageId;
-  if (conn.protocolVersion === 5) {
-    const props: NonNullable<IPublishPacket['properties']> = { ...m.properties };
-    const left = remainingExpiry(m, Date.now());
-    if (left !== undefined) props.messageExpiryInterval = Math.max(1, left); // [MQTT-3.3.2-6]
-    if (subscriptionIds.length > 0) {
-      props.subscriptionIdentifier =
-        subscriptionIds.length === 1 ? (subscriptionIds[0] as number) : [...subscriptionIds];
-    }
-    if (conn.aliasMaxOut > 0) applyOutgoingAlias(conn, packet, props);
-    if (Object.keys(props).length > 0) packet.properties = props;
+  const props: NonNullable<IPublishPacket['properties']> = { ...m.properties };
+  const left = remainingExpiry(m, Date.now());
+  if (left !== undefined) props.messageExpiryInterval = Math.max(1, left); // [MQTT-3.3.2-6]
+  if (subscriptionIds.length > 0) {
+    props.subscriptionIdentifier =
+      subscriptionIds.length === 1 ? (subscriptionIds[0] as number) : [...subscriptionIds];
   }
+  if (conn.aliasMaxOut > 0) applyOutgoingAlias(conn, packet, props);
+  if (Object.keys(props).length > 0) packet.properties = props;
   conn.write(packet);
 }
 

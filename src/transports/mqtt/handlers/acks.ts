@@ -1,5 +1,6 @@
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
 import { drain } from '../delivery.js';
+import { encodeAck } from '../fast-path.js';
 import { RC } from '../reason-codes.js';
 import type { Session } from '../session.js';
 import type { PacketHandler } from './index.js';
@@ -42,7 +43,8 @@ export const handleAck: PacketHandler<AckPacket> = (conn, packet) => {
         return;
       }
       out.state = 'pubrel';
-      return conn.write({ cmd: 'pubrel', messageId: id });
+      conn.writeRaw(encodeAck('pubrel', id));
+      return;
     }
     case 'pubrel': {
       const known = session.incomingQos2.delete(id);

@@ -3,6 +3,7 @@ import type { IPublishPacket } from 'mqtt-packet';
 import { TokenBucket } from '../../../core/token-bucket.js';
 import { mayPublish } from '../acl.js';
 import type { Connection } from '../connection.js';
+import { encodeAck } from '../fast-path.js';
 import { type Message, messageProperties } from '../message.js';
 import { propertiesProblem } from '../properties.js';
 import { RC } from '../reason-codes.js';
@@ -33,7 +34,7 @@ function ack(conn: Connection, packet: IPublishPacket, reasonCode: number, reaso
   if (packet.qos === 1) conn.incomingUnacked--;
   const cmd = packet.qos === 1 ? 'puback' : 'pubrec';
   if (conn.protocolVersion !== 5 || reasonCode === 0) {
-    conn.write({ cmd, messageId });
+    conn.writeRaw(encodeAck(cmd, messageId));
     return;
   }
   const withReason = reason !== undefined && conn.problemInfo ? { properties: { reasonString: reason } } : {};
