@@ -11,7 +11,7 @@ import type { MqttMetrics } from './metrics.js';
 import type { Persistence } from './persistence.js';
 import { RC } from './reason-codes.js';
 import { Router } from './router.js';
-import { type Session, sessionKey } from './session.js';
+import type { Session } from './session.js';
 
 export interface BrokerDeps {
   readonly config: MqttConfig;
@@ -64,18 +64,16 @@ export class Broker {
     const { sessions, retained } = await this.persistence.load();
     for (const { tenant, message } of retained) this.router.retainedIndex(tenant).set(message.topic, message);
     const now = Date.now();
-    for (const { session, disconnectedAt } of sessions) {
+    for (const { session, disconnectedAt, subscriptions } of sessions) {
       const left =
         session.expiryInterval === 0xffffffff
           ? Number.POSITIVE_INFINITY
           : disconnectedAt + session.expiryInterval * 1000 - now;
       session.disconnectedAt = disconnectedAt;
       this.sessions.set(session.key, session);
-      for (const sub of session.subscriptions.values())
-        this.router.subscribe(session, sub.filter, sub, sub.group);
+      for (const sub of subscriptions) this.router.subscribe(session, sub.filter, sub, sub.group);
       if (left <= 0) {
-        session.willTimer = setTimeout(() => undefined, 0); // the session ends now: its will is due
-        this.endSession(session, true);
+        this.endSession(session, true); // expired while the broker was down: its will is due now
         continue;
       }
       if (session.will) {
@@ -154,7 +152,7 @@ export class Broker {
     session.disconnectedAt = undefined;
     conn.session = session;
     this.sessions.set(session.key, session);
-    if (session.expiryInterval > 0) this.persistence.save(session, false);
+    if (session.expiryInterval > 0) this.saveSession(session, false);
     else if (present || existing) this.persistence.ended(session);
     return { session, present };
   }
@@ -182,7 +180,7 @@ export class Broker {
       this.endSession(session, true);
       return;
     }
-    this.persistence.save(session, true);
+    this.saveSession(session, true);
     if (session.expiryInterval !== 0xffffffff) {
       session.expiryTimer = setTimeout(() => this.endSession(session, true), session.expiryInterval * 1000);
       session.expiryTimer.unref();
@@ -195,7 +193,8 @@ export class Broker {
     this.sessions.delete(session.key);
     this.router.unsubscribeAll(session);
     this.persistence.ended(session);
-    if (session.willTimer && publishWill) this.#publishWill(session);
+    // A will still held is one not yet published (publishing clears it).
+    if (publishWill && session.will) this.#publishWill(session);
     this.#cancelTimers(session);
   }
 
@@ -216,8 +215,7 @@ export class Broker {
     session.will = undefined;
     if (session.willTimer) clearTimeout(session.willTimer);
     session.willTimer = undefined;
-    if (will)
-      this.router.publish(session.tenant, { ...will.message, receivedAt: Date.now() }, session.identity);
+    if (will) this.router.publish(session.tenant, { ...will.message, receivedAt: Date.now() });
   }
 
   #cancelTimers(session: Session): void {
@@ -227,7 +225,7 @@ export class Broker {
     session.expiryTimer = undefined;
   }
 
-  /** Denied publishes and subscribes per device (tenant/id), for the operator API and logs. */
+  /** Denied publishes and subscribes per device (tenant/id); kept in memory, not yet exposed by the API. */
   readonly denied = new Map<string, { publish: number; subscribe: number }>();
 
   noteDenied(session: Session, action: 'publish' | 'subscribe', topic: string): void {
@@ -236,6 +234,11 @@ export class Broker {
     entry[action]++;
     this.denied.set(key, entry);
     this.log.debug({ client: session.clientId, tenant: session.tenant, action, topic }, 'MQTT access denied');
+  }
+
+  /** Stores a persistent session with the subscriptions the router holds for it. */
+  saveSession(session: Session, withMessages: boolean): void {
+    this.persistence.save(session, withMessages, this.router.subscriptionsOf(session));
   }
 
   /** Queue or send to one session; drops are counted. */
@@ -298,11 +301,7 @@ export class Broker {
     this.persistence.dropPending();
     for (const s of this.sessions.values()) {
       this.#cancelTimers(s);
-      this.persistence.save(s, true);
+      this.saveSession(s, true);
     }
-  }
-
-  sessionFor(tenant: string, clientId: string): Session | undefined {
-    return this.sessions.get(sessionKey(tenant, clientId));
   }
 }

@@ -28,8 +28,6 @@ export class Connection {
   readonly stream: Duplex;
   readonly meta: ConnectionMeta;
   state: 'new' | 'connecting' | 'connected' | 'closed' = 'new';
-  /** Packets that arrived while CONNECT was being authenticated; handled after CONNACK. */
-  readonly backlog: Packet[] = [];
   protocolVersion: 3 | 4 | 5 = 4;
   session: Session | undefined;
   /** Keep-alive in seconds as agreed (0 = none). */
@@ -139,7 +137,7 @@ export class Connection {
     }
   }
 
-  /** Handles one parsed packet (also replays the CONNECT backlog). */
+  /** Handles one parsed packet. */
   handle(packet: Packet): void {
     if (this.state === 'closed') return;
     try {

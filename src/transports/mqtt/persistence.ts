@@ -29,13 +29,11 @@ export class Persistence {
 
   /** Loads stored sessions (all offline now) and retained messages. */
   async load(): Promise<{
-    sessions: { session: Session; disconnectedAt: number }[];
+    sessions: { session: Session; disconnectedAt: number; subscriptions: StoredSubscription[] }[];
     retained: { tenant: string; message: Message }[];
   }> {
     const sessions = (await this.#store.loadSessions()).map(({ session: r, messages }) => {
       const s = new Session(r.tenant, r.clientId, r.identity as Identity, r.expiryInterval);
-      for (const sub of r.subscriptions as StoredSubscription[])
-        s.subscriptions.set(Session.subscriptionKey(sub.filter, sub.group), sub);
       if (r.will) s.will = { delay: r.will.delay, message: r.will.message as Message };
       for (const m of messages) {
         if (m.packetId !== undefined && m.qos > 0) {
@@ -55,7 +53,11 @@ export class Persistence {
           });
         }
       }
-      return { session: s, disconnectedAt: r.disconnectedAt ?? Date.now() };
+      return {
+        session: s,
+        disconnectedAt: r.disconnectedAt ?? Date.now(),
+        subscriptions: r.subscriptions as StoredSubscription[],
+      };
     });
     const retained = (await this.#store.loadRetained()).map((r) => ({
       tenant: r.tenant,
@@ -65,7 +67,7 @@ export class Persistence {
   }
 
   /** The session's record with everything it still owes its client. */
-  save(session: Session, withMessages: boolean): void {
+  save(session: Session, withMessages: boolean, subscriptions: readonly StoredSubscription[]): void {
     if (session.expiryInterval === 0) return;
     // The snapshot supersedes appends of this session still waiting for the batch.
     this.#appends = this.#appends.filter(
@@ -94,7 +96,7 @@ export class Persistence {
           identity: session.identity,
           expiryInterval: session.expiryInterval,
           disconnectedAt: session.connection ? null : (session.disconnectedAt ?? Date.now()),
-          subscriptions: [...session.subscriptions.values()],
+          subscriptions,
           will: session.will ? { delay: session.will.delay, message: session.will.message } : null,
         },
         messages,

@@ -1,8 +1,7 @@
 import type { Broker } from './broker.js';
-import type { Identity } from './identity.js';
 import type { Message } from './message.js';
 import { RetainedIndex } from './retained-index.js';
-import type { Session } from './session.js';
+import type { Session, StoredSubscription } from './session.js';
 import { type Subscription, type SubscriptionOptions, TopicTree } from './topic-tree.js';
 
 interface Aggregate {
@@ -54,6 +53,12 @@ export class Router {
     return this.#trees.get(session.tenant)?.remove(session, filter, group) ?? false;
   }
 
+  /** The session's subscriptions as stored (the tree is the one record of them). */
+  subscriptionsOf(session: Session): StoredSubscription[] {
+    const subs = this.#trees.get(session.tenant)?.subscriptionsOf(session) ?? [];
+    return subs.map(({ subscriber: _s, ...sub }) => sub);
+  }
+
   unsubscribeAll(session: Session): void {
     this.#trees.get(session.tenant)?.removeAll(session);
   }
@@ -64,7 +69,7 @@ export class Router {
    * matching subscriptions and all their identifiers [MQTT-3.3.4-2/3], and
    * once per share group [MQTT-4.8.2]. Returns the number of receivers.
    */
-  publish(tenant: string, message: Message, _from?: Identity): number {
+  publish(tenant: string, message: Message): number {
     if (message.retain) {
       const index = this.retainedIndex(tenant);
       if (message.payload.length === 0) index.delete(message.topic);

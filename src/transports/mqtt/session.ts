@@ -43,7 +43,6 @@ export class Session {
   /** Seconds the session survives its connection; 0 ends it at disconnect, 0xFFFFFFFF never. */
   expiryInterval: number;
   disconnectedAt: number | undefined;
-  readonly subscriptions = new Map<string, StoredSubscription>();
   /** QoS 1/2 messages sent and not yet acknowledged, by packet id. */
   readonly inflight = new Map<number, Outgoing>();
   /** Messages waiting for a free slot (receive maximum) or for the client to return. */
@@ -73,11 +72,6 @@ export class Session {
       this.#nextId = id === 65535 ? 1 : id + 1;
       if (!this.inflight.has(id)) return id;
     }
-  }
-
-  /** Subscription keys: a shared and a plain subscription to one filter are distinct. */
-  static subscriptionKey(filter: string, group: string | undefined): string {
-    return group === undefined ? filter : `$share/${group}/${filter}`;
   }
 }
 

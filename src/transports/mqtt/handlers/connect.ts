@@ -77,19 +77,21 @@ export const handleConnect: PacketHandler<IConnectPacket> = (conn, packet) => {
   const check = isKey ? broker.auth.apiKey(tenant, password) : broker.auth.device(tenant, user, password);
   check.then(
     (identity) => {
-      conn.resume();
-      if (conn.state !== 'connecting') return;
-      if (!identity) {
-        broker.authFailures.fail(address);
-        broker.metrics.authFailures.inc();
-        return refuse(conn, RC.BAD_USER_NAME_OR_PASSWORD, 'bad user name or password');
+      if (conn.state === 'connecting') {
+        if (identity) accept(conn, packet, identity, clientId, assigned);
+        else {
+          broker.authFailures.fail(address);
+          broker.metrics.authFailures.inc();
+          refuse(conn, RC.BAD_USER_NAME_OR_PASSWORD, 'bad user name or password');
+        }
       }
-      accept(conn, packet, identity, clientId, assigned);
+      // Frames pipelined behind CONNECT waited while input was paused; after CONNACK they run, in order.
+      conn.resume();
     },
     (err: unknown) => {
-      conn.resume();
       broker.log.error({ err }, 'MQTT authentication failed');
       refuse(conn, RC.SERVER_UNAVAILABLE, 'authentication is unavailable');
+      conn.resume();
     },
   );
 };
@@ -178,7 +180,4 @@ function accept(
     'MQTT client connected',
   );
   broker.sessionReady(conn, session);
-  // Packets pipelined behind CONNECT are handled now, in order.
-  const backlog = conn.backlog.splice(0);
-  for (const p of backlog) conn.handle(p);
 }

@@ -24,7 +24,8 @@ export function dispatch(conn: Connection, packet: Packet): void {
     return;
   }
   if (conn.state === 'connecting') {
-    conn.backlog.push(packet);
+    // Input is paused while CONNECT is authenticated, so nothing can arrive here.
+    conn.protocolError(RC.IMPLEMENTATION_SPECIFIC_ERROR, `${packet.cmd} handled before CONNACK`);
     return;
   }
   switch (packet.cmd) {

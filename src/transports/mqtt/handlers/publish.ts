@@ -114,6 +114,6 @@ export const handlePublish: PacketHandler<IPublishPacket> = (conn, packet) => {
     receivedAt: Date.now(),
     from: session.key,
   };
-  const receivers = broker.router.publish(session.tenant, message, session.identity);
+  const receivers = broker.router.publish(session.tenant, message);
   ack(conn, packet, receivers === 0 ? RC.NO_MATCHING_SUBSCRIBERS : RC.SUCCESS);
 };

@@ -3,7 +3,7 @@ import { maySubscribe } from '../acl.js';
 import { remainingExpiry } from '../message.js';
 import { propertiesProblem } from '../properties.js';
 import { RC } from '../reason-codes.js';
-import { Session } from '../session.js';
+import type { Session } from '../session.js';
 import { parseShared, topicFilterProblem } from '../topic.js';
 import type { SubscriptionOptions } from '../topic-tree.js';
 import type { PacketHandler } from './index.js';
@@ -57,11 +57,6 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
       ...(subId === undefined ? {} : { id: subId }),
     };
     const isNew = broker.router.subscribe(session, filter, options, shared?.group);
-    session.subscriptions.set(Session.subscriptionKey(filter, shared?.group), {
-      filter,
-      ...(shared ? { group: shared.group } : {}),
-      ...options,
-    });
     granted.push(qos);
     // Retained messages are not sent for shared subscriptions [MQTT-3.8.4-? §4.8.2].
     if (!shared && (options.retainHandling === 0 || (options.retainHandling === 1 && isNew))) {
@@ -73,7 +68,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
       ? { properties: { reasonString: problems.join('; ') } }
       : {};
   conn.write({ cmd: 'suback', messageId: packet.messageId as number, granted, ...reason });
-  broker.persistence.save(session, false);
+  broker.saveSession(session, false);
   const now = Date.now();
   for (const r of replays) {
     broker.router.retainedIndex(session.tenant).match(r.filter, (_topic, m) => {

@@ -1,6 +1,6 @@
 import type { IUnsubscribePacket } from 'mqtt-packet';
 import { RC } from '../reason-codes.js';
-import { Session } from '../session.js';
+import type { Session } from '../session.js';
 import { parseShared } from '../topic.js';
 import type { PacketHandler } from './index.js';
 
@@ -12,10 +12,9 @@ export const handleUnsubscribe: PacketHandler<IUnsubscribePacket> = (conn, packe
     const shared = parseShared(raw);
     const filter = shared ? shared.filter : raw;
     const removed = conn.broker.router.unsubscribe(session, filter, shared?.group);
-    session.subscriptions.delete(Session.subscriptionKey(filter, shared?.group));
     codes.push(removed ? RC.SUCCESS : RC.NO_SUBSCRIPTION_EXISTED);
   }
-  conn.broker.persistence.save(session, false);
+  conn.broker.saveSession(session, false);
   if (conn.protocolVersion === 5) {
     conn.write({ cmd: 'unsuback', messageId: packet.messageId as number, granted: codes });
   } else {
