@@ -7,6 +7,8 @@ import type { MqttAuthPort } from './auth-port.js';
 import type { MqttConfig } from './config.js';
 import { Connection, type ConnectionMeta } from './connection.js';
 import { deliver, drain, resend } from './delivery.js';
+import { FlushQueue } from './flush-queue.js';
+import { FrameParser } from './frame-parser.js';
 import type { MqttMetrics } from './metrics.js';
 import type { Persistence } from './persistence.js';
 import { RC } from './reason-codes.js';
@@ -37,6 +39,8 @@ export class Broker {
   readonly sessions = new Map<string, Session>();
   readonly connections = new Set<Connection>();
   readonly authFailures: FailureThrottle;
+  readonly flushQueue = new FlushQueue();
+  readonly frameParser = new FrameParser();
   readonly #bus: Bus;
   readonly #connectRates = new Map<string, TokenBucket>();
   #ticker: NodeJS.Timeout | undefined;
@@ -244,9 +248,13 @@ export class Broker {
   /** Queue or send to one session; drops are counted. */
   deliverTo(session: Session, item: Parameters<typeof deliver>[1]): void {
     const queuedBefore = session.queue.length;
-    deliver(session, item, this.config.maxQueuedMessages, (reason) => this.metrics.dropped.inc({ reason }));
+    deliver(session, item, this.config.maxQueuedMessages, this.#onDrop);
     if (!session.connection && session.queue.length > queuedBefore) this.persistence.queued(session, item);
   }
+
+  readonly #onDrop = (reason: 'queue_full' | 'slow_client'): void => {
+    this.metrics.dropped.inc({ reason });
+  };
 
   #emitStatus(session: Session, kind: 'connected' | 'disconnected'): void {
     if (session.identity.kind !== 'device') return;

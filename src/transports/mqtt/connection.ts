@@ -15,7 +15,12 @@ export interface ConnectionMeta {
   readonly transport: 'tcp' | 'tls' | 'ws';
 }
 
-type ParserT = ReturnType<typeof mqttPacket.parser>;
+/** A read this large probably left more data in the socket: yield to other connections. */
+const YIELD_CHUNK_BYTES = 16 * 1024;
+/** Pending output of this size is sent at once rather than at the end of the event-loop turn. */
+const FLUSH_NOW_BYTES = 16 * 1024;
+/** Pending output up to this size is joined into one buffer; larger goes out as a corked writev. */
+const CONCAT_MAX_BYTES = 64 * 1024;
 
 /**
  * One network connection: bytes in → frames → packets → handlers, and
@@ -34,9 +39,10 @@ export class Connection {
   keepalive = 0;
   lastPacketAt = Date.now();
   /** Topic aliases the client set up (alias → topic) and our limit for them. */
-  readonly aliasesIn = new Map<number, string>();
+  /** Created on first use: most devices never use aliases, and idle connections should cost little. */
+  #aliasesIn: Map<number, string> | undefined;
   /** Topic aliases we set up towards the client (topic → alias), up to its Topic Alias Maximum. */
-  readonly aliasesOut = new Map<string, number>();
+  #aliasesOut: Map<string, number> | undefined;
   aliasMaxOut = 0;
   /** The client's Receive Maximum: QoS 1/2 messages we may have unacknowledged with it. */
   receiveMaximumOut = 65535;
@@ -53,8 +59,9 @@ export class Connection {
   #heldPos = 0;
   #framerError: string | undefined;
   #yielding = false;
-  readonly #parser: ParserT;
-  #corked = false;
+  /** Output not yet handed to the socket (sent by the broker's flush queue). */
+  #out: Buffer[] = [];
+  #outBytes = 0;
   #closeReason: string | undefined;
 
   constructor(broker: Broker, stream: Duplex, meta: ConnectionMeta) {
@@ -62,17 +69,6 @@ export class Connection {
     this.stream = stream;
     this.meta = meta;
     this.#framer = new Framer(broker.config.maxPacketSize);
-    this.#parser = mqttPacket.parser({ protocolVersion: 4 });
-    this.#parser.on('packet', (packet: Packet) => this.handle(packet));
-    this.#parser.on('error', (err: Error) => {
-      if (this.state === 'new' && err.message === 'Invalid protocol version') {
-        // [MQTT-3.1.2-2]: answer in the 3.1.1 form every version understands, then close.
-        this.write({ cmd: 'connack', sessionPresent: false, returnCode: 1 });
-        this.close(RC.UNSUPPORTED_PROTOCOL_VERSION, 'unsupported protocol version');
-        return;
-      }
-      this.protocolError(RC.MALFORMED_PACKET, `malformed packet: ${err.message}`);
-    });
     stream.on('data', (chunk: Buffer) => this.#onData(chunk));
     stream.on('error', (err: Error) => this.#onClose(`socket error: ${err.message}`));
     stream.on('close', () => this.#onClose('socket closed'));
@@ -86,10 +82,12 @@ export class Connection {
     for (const f of frames) this.#held.push(f);
     if (error) this.#framerError = error === 'too-large' ? `too-large:${size}` : error;
     this.#process();
-    // Fairness: one chunk per connection per event-loop turn. Node would
-    // otherwise read and hand us many chunks of one flooding socket before
-    // any other connection gets a turn.
-    if (!this.closed && !this.#yielding) {
+    // Fairness: a connection whose chunk filled the read buffer (it has more
+    // waiting) gets one chunk per event-loop turn; Node would otherwise hand
+    // us many chunks of one flooding socket before any other connection gets
+    // a turn. Smaller chunks mean the socket is drained, so nothing to yield
+    // (and pausing costs two epoll calls per read).
+    if (chunk.length >= YIELD_CHUNK_BYTES && !this.closed && !this.#yielding) {
       this.#yielding = true;
       this.stream.pause();
       setImmediate(() => {
@@ -119,8 +117,13 @@ export class Connection {
       const fast =
         decodeAck(frame) ??
         (this.protocolVersion !== 5 && this.state === 'connected' ? decodePublish311(frame) : undefined);
-      if (fast) this.handle(fast);
-      else this.#parser.parse(frame);
+      if (fast) {
+        this.handle(fast);
+        continue;
+      }
+      const parsed = this.broker.frameParser.parse(frame, this.protocolVersion);
+      if ('packet' in parsed) this.handle(parsed.packet);
+      else this.#parseError(parsed.error);
     }
     this.#held.length = 0;
     this.#heldPos = 0;
@@ -148,6 +151,26 @@ export class Connection {
     }
   }
 
+  #parseError(message: string): void {
+    if (this.state === 'new' && message === 'Invalid protocol version') {
+      // [MQTT-3.1.2-2]: answer in the 3.1.1 form every version understands, then close.
+      this.write({ cmd: 'connack', sessionPresent: false, returnCode: 1 });
+      this.close(RC.UNSUPPORTED_PROTOCOL_VERSION, 'unsupported protocol version');
+      return;
+    }
+    this.protocolError(RC.MALFORMED_PACKET, `malformed packet: ${message}`);
+  }
+
+  get aliasesIn(): Map<number, string> {
+    this.#aliasesIn ??= new Map();
+    return this.#aliasesIn;
+  }
+
+  get aliasesOut(): Map<string, number> {
+    this.#aliasesOut ??= new Map();
+    return this.#aliasesOut;
+  }
+
   get closed(): boolean {
     return this.state === 'closed';
   }
@@ -155,8 +178,6 @@ export class Connection {
   /** Called by the CONNECT handler once the version is known. */
   setProtocolVersion(v: 3 | 4 | 5): void {
     this.protocolVersion = v;
-    // mqtt-packet reads later packets by the version in its settings (untyped there).
-    (this.#parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion = v;
   }
 
   /**
@@ -178,19 +199,38 @@ export class Connection {
     return this.writeRaw(buf);
   }
 
-  /** Writes encoded bytes; writes in the same tick are batched into one syscall. */
+  /** Writes encoded bytes; everything written in one event-loop turn goes out in one syscall. */
   writeRaw(buf: Buffer): boolean {
     if (this.state === 'closed') return false;
-    if (!this.#corked) {
-      this.#corked = true;
-      this.stream.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.stream.uncork();
-      });
-    }
-    this.stream.write(buf);
+    if (this.#out.length === 0) this.broker.flushQueue.add(this);
+    this.#out.push(buf);
+    this.#outBytes += buf.length;
+    // A burst (one read of a flooding publisher fans out hundreds of
+    // messages) goes out now, so the peer and the kernel work in parallel
+    // with us instead of waiting for the end of the turn.
+    if (this.#outBytes >= FLUSH_NOW_BYTES) this.flush();
     return true;
+  }
+
+  /** Bytes written but not yet taken by the peer: ours plus the socket's buffer. */
+  get bufferedBytes(): number {
+    return this.#outBytes + this.stream.writableLength;
+  }
+
+  /** Hands buffered output to the socket (called by the flush queue, and before closing). */
+  flush(): void {
+    const out = this.#out;
+    if (out.length === 0 || this.stream.destroyed) return;
+    const bytes = this.#outBytes;
+    this.#out = [];
+    this.#outBytes = 0;
+    if (out.length === 1) this.stream.write(out[0]);
+    else if (bytes <= CONCAT_MAX_BYTES) this.stream.write(Buffer.concat(out, bytes));
+    else {
+      this.stream.cork();
+      for (const b of out) this.stream.write(b);
+      this.stream.uncork();
+    }
   }
 
   /**
@@ -227,6 +267,7 @@ export class Connection {
       });
     }
     this.#closeReason = reason;
+    this.flush();
     this.stream.end();
     // Do not wait for a peer that never reads: the socket is gone in a moment either way.
     setTimeout(() => this.stream.destroy(), 1000).unref();

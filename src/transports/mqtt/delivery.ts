@@ -19,7 +19,7 @@ export function deliver(
   if (conn?.state === 'connected' && session.queue.length === 0) {
     if (item.qos === 0) {
       // QoS 0 to a client that stopped reading is dropped, not buffered without bound.
-      if (conn.stream.writableLength > conn.broker.config.maxBufferedBytes) onDrop('slow_client');
+      if (conn.bufferedBytes > conn.broker.config.maxBufferedBytes) onDrop('slow_client');
       else sendPublish(conn, item.message, 0, undefined, item.retain, item.subscriptionIds, false);
       return;
     }

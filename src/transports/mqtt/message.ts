@@ -26,8 +26,10 @@ export interface Message {
 }
 
 /** Keeps only the properties a broker forwards (not topic alias or subscription id). */
+const NO_PROPERTIES: MessageProperties = Object.freeze({});
+
 export function messageProperties(p: IPublishPacket['properties'] | undefined): MessageProperties {
-  if (!p) return {};
+  if (!p) return NO_PROPERTIES; // MQTT 3.1.1 and most MQTT 5 messages: one shared empty object
   const out: {
     -readonly [K in keyof MessageProperties]: MessageProperties[K];
   } = {};

@@ -5,10 +5,14 @@ import type { Session, StoredSubscription } from './session.js';
 import { type Subscription, type SubscriptionOptions, TopicTree } from './topic-tree.js';
 
 interface Aggregate {
+  session: Session | undefined;
   qos: 0 | 1 | 2;
   retainAsPublished: boolean;
   ids: number[];
 }
+
+/** No subscription identifiers: shared, never mutated (an aggregate gets its own array on the first id). */
+const NO_IDS: readonly number[] = Object.freeze([]);
 
 /**
  * Routing inside each tenant's own namespace: one subscription tree and one
@@ -20,8 +24,18 @@ export class Router {
   readonly #trees = new Map<string, TopicTree<Session>>();
   readonly #retained = new Map<string, RetainedIndex<Message>>();
   readonly #shareCursor = new Map<string, number>();
-  // Reused per publish: routing is synchronous, so one scratch map suffices.
+  // Reused per publish: routing is synchronous, so one scratch map, one pool
+  // of aggregates and one pair of visitors suffice (no garbage per message).
   readonly #targets = new Map<Session, Aggregate>();
+  readonly #pool: Aggregate[] = [];
+  #poolUsed = 0;
+  #tenant = '';
+  #message: Message | undefined;
+  readonly #visit = (sub: Subscription<Session>): void => this.#add(sub);
+  readonly #visitGroup = (group: string, members: readonly Subscription<Session>[]): void => {
+    const chosen = this.#pickShared(this.#tenant, group, members);
+    if (chosen) this.#add(chosen);
+  };
 
   constructor(broker: Broker) {
     this.#broker = broker;
@@ -83,44 +97,53 @@ export class Router {
     const tree = this.#trees.get(tenant);
     if (!tree) return 0;
     const targets = this.#targets;
-    targets.clear();
-    tree.match(
-      message.topic,
-      (sub) => this.#add(targets, sub, message),
-      (group, members) => {
-        const chosen = this.#pickShared(tenant, group, members);
-        if (chosen) this.#add(targets, chosen, message);
-      },
-    );
-    let count = 0;
-    for (const [session, agg] of targets) {
+    this.#tenant = tenant;
+    this.#message = message;
+    this.#poolUsed = 0;
+    tree.match(message.topic, this.#visit, this.#visitGroup);
+    this.#message = undefined;
+    // The pool holds the targets in match order (no Map entry arrays to allocate).
+    const count = this.#poolUsed;
+    for (let i = 0; i < count; i++) {
+      const agg = this.#pool[i] as Aggregate;
       const qos = Math.min(message.qos, agg.qos) as 0 | 1 | 2;
-      this.#broker.deliverTo(session, {
+      this.#broker.deliverTo(agg.session as Session, {
         message,
         qos,
         retain: agg.retainAsPublished ? message.retain : false,
         subscriptionIds: agg.ids,
       });
-      count++;
+      agg.session = undefined;
     }
     targets.clear();
     return count;
   }
 
-  #add(targets: Map<Session, Aggregate>, sub: Subscription<Session>, message: Message): void {
+  #add(sub: Subscription<Session>): void {
+    const message = this.#message as Message;
     if (sub.noLocal && message.from === sub.subscriber.key) return; // [MQTT-3.8.3-3]
+    const targets = this.#targets;
     const agg = targets.get(sub.subscriber);
     if (!agg) {
-      targets.set(sub.subscriber, {
-        qos: sub.qos,
-        retainAsPublished: sub.retainAsPublished,
-        ids: sub.id === undefined ? [] : [sub.id],
-      });
+      let fresh = this.#pool[this.#poolUsed];
+      if (fresh === undefined) {
+        fresh = { session: undefined, qos: 0, retainAsPublished: false, ids: NO_IDS as number[] };
+        this.#pool.push(fresh);
+      }
+      this.#poolUsed++;
+      fresh.session = sub.subscriber;
+      fresh.qos = sub.qos;
+      fresh.retainAsPublished = sub.retainAsPublished;
+      // The ids array travels with the delivered message, so it is never reused.
+      fresh.ids = sub.id === undefined ? (NO_IDS as number[]) : [sub.id];
+      targets.set(sub.subscriber, fresh);
       return;
     }
     if (sub.qos > agg.qos) agg.qos = sub.qos;
     agg.retainAsPublished ||= sub.retainAsPublished;
-    if (sub.id !== undefined && !agg.ids.includes(sub.id)) agg.ids.push(sub.id);
+    if (sub.id !== undefined && !agg.ids.includes(sub.id)) {
+      agg.ids = agg.ids === NO_IDS ? [sub.id] : [...agg.ids, sub.id];
+    }
   }
 
   /** Round robin over the group, preferring members whose client is connected. */

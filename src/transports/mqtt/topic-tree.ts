@@ -53,6 +53,9 @@ export class TopicTree<K> {
   readonly #bySubscriber = new Map<K, Map<string, Subscription<K>>>();
   #size = 0;
   #nodes = 0;
+  readonly #stackNodes: TrieNode<K>[] = [];
+  readonly #stackDepths: number[] = [];
+  #matching = false;
 
   get size(): number {
     return this.#size;
@@ -134,38 +137,48 @@ export class TopicTree<K> {
     const collect = visitGroup !== undefined;
     let groups: Map<string, Subscription<K>[]> | undefined;
     // Explicit stack (node, depth) rather than recursion: topic depth is client-controlled.
-    const nodes: TrieNode<K>[] = [];
-    const depths: number[] = [];
-
-    // [MQTT-4.7.2-1] '#' and '+' at the first level do not match topics starting with '$'.
-    const sys = topic.charCodeAt(0) === 0x24;
-    if (!sys && root.hash !== undefined) groups = emit(root.hash, visit, collect, groups);
-    const first = root.children?.get(levels[0] as string);
-    if (first !== undefined) {
-      nodes.push(first);
-      depths.push(1);
-    }
-    if (!sys && root.plus !== undefined) {
-      nodes.push(root.plus);
-      depths.push(1);
-    }
-    while (nodes.length > 0) {
-      const node = nodes.pop() as TrieNode<K>;
-      const i = depths.pop() as number;
-      // '#' below this node matches zero or more further levels, hence this level too (`a/#` ~ `a`).
-      if (node.hash !== undefined) groups = emit(node.hash, visit, collect, groups);
-      if (i === n) {
-        groups = emit(node, visit, collect, groups);
-        continue;
+    // The stacks are reused across calls (one match per PUBLISH) unless a visitor matches again.
+    const reuse = !this.#matching;
+    const nodes: TrieNode<K>[] = reuse ? this.#stackNodes : [];
+    const depths: number[] = reuse ? this.#stackDepths : [];
+    this.#matching = true;
+    try {
+      // [MQTT-4.7.2-1] '#' and '+' at the first level do not match topics starting with '$'.
+      const sys = topic.charCodeAt(0) === 0x24;
+      if (!sys && root.hash !== undefined) groups = emit(root.hash, visit, collect, groups);
+      const first = root.children?.get(levels[0] as string);
+      if (first !== undefined) {
+        nodes.push(first);
+        depths.push(1);
       }
-      const child = node.children?.get(levels[i] as string);
-      if (child !== undefined) {
-        nodes.push(child);
-        depths.push(i + 1);
+      if (!sys && root.plus !== undefined) {
+        nodes.push(root.plus);
+        depths.push(1);
       }
-      if (node.plus !== undefined) {
-        nodes.push(node.plus);
-        depths.push(i + 1);
+      while (nodes.length > 0) {
+        const node = nodes.pop() as TrieNode<K>;
+        const i = depths.pop() as number;
+        // '#' below this node matches zero or more further levels, hence this level too (`a/#` ~ `a`).
+        if (node.hash !== undefined) groups = emit(node.hash, visit, collect, groups);
+        if (i === n) {
+          groups = emit(node, visit, collect, groups);
+          continue;
+        }
+        const child = node.children?.get(levels[i] as string);
+        if (child !== undefined) {
+          nodes.push(child);
+          depths.push(i + 1);
+        }
+        if (node.plus !== undefined) {
+          nodes.push(node.plus);
+          depths.push(i + 1);
+        }
+      }
+    } finally {
+      if (reuse) {
+        this.#matching = false;
+        nodes.length = 0;
+        depths.length = 0;
       }
     }
     if (groups !== undefined && visitGroup !== undefined) {
