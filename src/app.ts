@@ -161,7 +161,8 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       const result = await init();
       const ports = await listen();
       mkdirSync(dataDir, { recursive: true });
-      writeFileSync(join(dataDir, 'ports.json'), `${JSON.stringify(ports)}\n`);
+      // The pid names the serving process (it differs from the launcher's when `plexus start` relaunched Node).
+      writeFileSync(join(dataDir, 'ports.json'), `${JSON.stringify({ ...ports, pid: process.pid })}\n`);
       const { auth } = services();
       pruneTimer = setInterval(() => {
         auth.pruneSessions().catch((err: unknown) => log.warn({ err }, 'session pruning failed'));

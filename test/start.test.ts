@@ -116,6 +116,63 @@ describe('quick start: npm start on embedded defaults', () => {
   });
 });
 
+const hasExecve = typeof (process as { execve?: unknown }).execve === 'function';
+
+describe('one usable CPU: start relaunches Node with single-threaded GC', () => {
+  test('the server runs with --single-threaded-gc, says so, and SIGTERM/SIGINT still stop it cleanly', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const cwd = tempDir();
+      const dataDir = join(cwd, 'data');
+      // Pinned to one CPU, as a container with one CPU or the benchmark's broker is.
+      const p = run('taskset', ['-c', '0', process.execPath, MAIN, 'start'], cwd, {
+        PLEXUS_HTTP_PORT: '0',
+        PLEXUS_MQTT_PORT: '0',
+        PLEXUS_DATA_DIR: dataDir,
+      });
+      const ports = await waitFor('ports.json', () => portsOf(dataDir) as { http: number; pid: number });
+      const serverPid = ports.pid;
+      try {
+        // Node with process.execve re-executes in place (same pid); Node 20 relaunches as a child.
+        if (hasExecve) assert.equal(serverPid, p.child.pid, 'the server kept its pid');
+        else assert.notEqual(serverPid, p.child.pid, 'the server is the relaunched child');
+        const cmdline = readFileSync(`/proc/${serverPid}/cmdline`, 'utf8').split('\0');
+        assert.ok(cmdline.includes('--single-threaded-gc'), cmdline.join(' '));
+        assert.equal((await client(`http://127.0.0.1:${ports.http}`).get('/healthz')).status, 200);
+        await waitFor('log line', () =>
+          /main thread \(--single-threaded-gc\)/.test(p.output()) ? true : undefined,
+        );
+        p.child.kill(signal);
+        assert.equal(await p.exited, 0, `clean exit on ${signal}; output:\n${p.output()}`);
+        assert.match(p.output(), /Plexus stopped/);
+        assert.equal(existsSync(`/proc/${serverPid}`), false, 'the server process is gone');
+      } finally {
+        if (existsSync(`/proc/${serverPid}`)) process.kill(serverPid, 'SIGKILL');
+      }
+    }
+  });
+
+  test('PLEXUS_GC=parallel keeps one process; a bad PLEXUS_GC is refused', async () => {
+    const cwd = tempDir();
+    const dataDir = join(cwd, 'data');
+    const p = run('taskset', ['-c', '0', process.execPath, MAIN, 'start'], cwd, {
+      PLEXUS_HTTP_PORT: '0',
+      PLEXUS_MQTT_PORT: '0',
+      PLEXUS_DATA_DIR: dataDir,
+      PLEXUS_GC: 'parallel',
+    });
+    const ports = await waitFor('ports.json', () => portsOf(dataDir) as { http: number; pid: number });
+    assert.equal(ports.pid, p.child.pid);
+    const cmdline = readFileSync(`/proc/${ports.pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(!cmdline.includes('--single-threaded-gc'), cmdline.join(' '));
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+
+    const bad = run(process.execPath, [MAIN, 'start'], cwd, { PLEXUS_GC: 'fast', PLEXUS_DATA_DIR: dataDir });
+    assert.equal(await bad.exited, 1);
+    assert.match(bad.output(), /plexus: PLEXUS_GC must be auto, single or parallel \(got "fast"\)/);
+  });
+});
+
 describe('start-up refuses bad settings with one clear message', () => {
   test('a port already in use names the port and the setting that moves it', async () => {
     const holder = createServer();

@@ -2,6 +2,7 @@ import { createApp } from '../app.js';
 import type { BootstrapResult } from '../bootstrap.js';
 import { loadConfig } from '../config/index.js';
 import { PlexusError } from '../core/errors.js';
+import { gcModeProblem, missingFlags, reexecWith, SINGLE_THREADED_GC, usableCpus } from './runtime-flags.js';
 
 export interface StartOptions {
   config?: string;
@@ -43,6 +44,14 @@ export function adminBanner(result: BootstrapResult): string {
 
 /** `plexus start`: runs the platform until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function runStart(opts: StartOptions): Promise<void> {
+  const gcProblem = gcModeProblem(process.env);
+  if (gcProblem) {
+    process.stderr.write(`plexus: ${gcProblem}\n`);
+    process.exit(1);
+  }
+  const cpus = usableCpus();
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  if (reexecWith(missingFlags({ cpus, nodeMajor, execArgv: process.execArgv, env: process.env }))) return;
   let app: ReturnType<typeof createApp>;
   try {
     app = createApp(loadConfig({ file: opts.config, overrides: flagOverrides(opts) }));
@@ -55,6 +64,9 @@ export async function runStart(opts: StartOptions): Promise<void> {
   } catch (err) {
     await app.stop().catch(() => undefined);
     exitWithError(err);
+  }
+  if (process.execArgv.includes(SINGLE_THREADED_GC)) {
+    app.log.info({ usableCpus: cpus }, `garbage collection runs on the main thread (${SINGLE_THREADED_GC})`);
   }
   const host = app.config.http.host === '0.0.0.0' ? '127.0.0.1' : app.config.http.host;
   process.stdout.write(adminBanner(result));
