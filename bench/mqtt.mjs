@@ -397,9 +397,15 @@ class Plexus extends Broker {
     this.version = JSON.parse(fs.readFileSync(path.join(PLEXUS_DIR, 'package.json'), 'utf8')).version;
     this.dataDir = path.join(this.dir, 'data');
     this.httpPort = undefined;
+    this.serverPid = undefined;
+  }
+  /** The serving process: `plexus start` on one CPU relaunches Node (single-threaded GC), so it may not be the child. */
+  get pid() {
+    return this.serverPid ?? this.child?.pid;
   }
   command(extraNodeArgs) {
     fs.rmSync(path.join(this.dataDir, 'ports.json'), { force: true });
+    this.serverPid = undefined;
     return [this.node, ...extraNodeArgs, path.join(PLEXUS_DIR, 'dist/src/cli/main.js'), 'start'];
   }
   env() {
@@ -423,7 +429,9 @@ class Plexus extends Broker {
     while (Date.now() < end) {
       if (fs.existsSync(file)) {
         try {
-          this.httpPort = JSON.parse(fs.readFileSync(file, 'utf8')).http;
+          const ports = JSON.parse(fs.readFileSync(file, 'utf8'));
+          this.httpPort = ports.http;
+          this.serverPid = ports.pid;
           return true;
         } catch {}
       }
@@ -968,6 +976,7 @@ async function profileRun(plexus, id, credsDir, rate) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   await plexus.start(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const serverPid = plexus.pid; // a relaunching launcher writes a (tiny) profile of its own
   const sc = SCENARIOS[id];
   await generate(plexus, [...sc.args(credsDir, rate), '--duration', '2', '--drain', '1'], 60);
   await settle(plexus);
@@ -978,7 +987,7 @@ async function profileRun(plexus, id, credsDir, rate) {
     opts.duration + 90,
   );
   await plexus.stop();
-  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && f.includes(`.${serverPid}.`));
   if (!file) return { scenario: id, error: 'no .cpuprofile written' };
   const summary = summarizeProfile(path.join(dir, file), {
     from: Number(run.t0 / 1000n),

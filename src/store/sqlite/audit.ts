@@ -1,7 +1,7 @@
 import type { AuditRecord } from '../../security/audit-model.js';
 import type { AuditStore } from '../audit.js';
 import { toPage } from '../page.js';
-import type { SqliteDb } from './database.js';
+import { type SqliteDb, statementCache } from './database.js';
 
 interface AuditRow {
   seq: number;
@@ -30,7 +30,8 @@ const toRecord = (r: AuditRow): AuditRecord => ({
 });
 
 export function createSqliteAuditStore(db: SqliteDb): AuditStore {
-  const insert = db.prepare(
+  const prepare = statementCache(db);
+  const insert = prepare(
     `INSERT INTO audit_log (ts, tenant, actor, action, resource, resource_id, status, ip, details)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -49,7 +50,7 @@ export function createSqliteAuditStore(db: SqliteDb): AuditStore {
       );
     },
     async deleteTenant(tenant) {
-      db.prepare('DELETE FROM audit_log WHERE tenant = ?').run(tenant);
+      prepare('DELETE FROM audit_log WHERE tenant = ?').run(tenant);
     },
     async list(tenant, q) {
       const where = ['tenant = ?'];
@@ -76,9 +77,9 @@ export function createSqliteAuditStore(db: SqliteDb): AuditStore {
         args.push(q.to);
       }
       args.push(q.limit + 1);
-      const rows = db
-        .prepare(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
-        .all(...args) as AuditRow[];
+      const rows = prepare(
+        `SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+      ).all(...args) as AuditRow[];
       return toPage(rows.map(toRecord), q.limit, (r) => String(r.seq));
     },
   };

@@ -1,7 +1,7 @@
 import type { ApiKey, Role, Session, StoredApiKey, StoredUser } from '../../auth/model.js';
 import type { AuthStore } from '../auth.js';
 import { toPage } from '../page.js';
-import { rethrowConflict, type SqliteDb } from './database.js';
+import { rethrowConflict, type SqliteDb, statementCache } from './database.js';
 
 interface UserRow {
   username: string;
@@ -53,10 +53,11 @@ function publicKey(k: StoredApiKey): ApiKey {
 }
 
 export function createSqliteAuthStore(db: SqliteDb): AuthStore {
+  const prepare = statementCache(db);
   return {
     async insertUser(u) {
       try {
-        db.prepare(
+        prepare(
           `INSERT INTO users (username, tenant, role, platform_admin, password_hash, created_at, updated_at, last_login_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
@@ -74,41 +75,46 @@ export function createSqliteAuthStore(db: SqliteDb): AuthStore {
       }
     },
     async getUser(username) {
-      const r = db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
+      const r = prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
       return r && toUser(r);
     },
     async listUsers(tenant, q) {
       const rows = (
         tenant === undefined
-          ? db
-              .prepare('SELECT * FROM users WHERE username > ? ORDER BY username LIMIT ?')
-              .all(q.after ?? '', q.limit + 1)
-          : db
-              .prepare('SELECT * FROM users WHERE tenant = ? AND username > ? ORDER BY username LIMIT ?')
-              .all(tenant, q.after ?? '', q.limit + 1)
+          ? prepare('SELECT * FROM users WHERE username > ? ORDER BY username LIMIT ?').all(
+              q.after ?? '',
+              q.limit + 1,
+            )
+          : prepare('SELECT * FROM users WHERE tenant = ? AND username > ? ORDER BY username LIMIT ?').all(
+              tenant,
+              q.after ?? '',
+              q.limit + 1,
+            )
       ) as UserRow[];
       return toPage(rows.map(toUser), q.limit, (u) => u.username);
     },
     async updateUser(u) {
-      db.prepare(
+      prepare(
         'UPDATE users SET role = ?, platform_admin = ?, password_hash = ?, updated_at = ?, last_login_at = ? WHERE username = ?',
       ).run(u.role, u.platformAdmin ? 1 : 0, u.passwordHash, u.updatedAt, u.lastLoginAt, u.username);
     },
     async deleteUser(username) {
-      return db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
+      return prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
     },
     async countPlatformAdmins() {
-      return (db.prepare('SELECT count(*) AS n FROM users WHERE platform_admin = 1').get() as { n: number })
-        .n;
+      return (prepare('SELECT count(*) AS n FROM users WHERE platform_admin = 1').get() as { n: number }).n;
     },
 
     async insertSession(s: Session) {
-      db.prepare(
-        'INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)',
-      ).run(s.tokenHash, s.username, s.createdAt, s.expiresAt);
+      prepare('INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)').run(
+        s.tokenHash,
+        s.username,
+        s.createdAt,
+        s.expiresAt,
+      );
     },
     async getSession(tokenHash) {
-      const r = db.prepare('SELECT * FROM sessions WHERE token_hash = ?').get(tokenHash) as
+      const r = prepare('SELECT * FROM sessions WHERE token_hash = ?').get(tokenHash) as
         | { token_hash: Buffer; username: string; created_at: string; expires_at: number }
         | undefined;
       return (
@@ -121,18 +127,18 @@ export function createSqliteAuthStore(db: SqliteDb): AuthStore {
       );
     },
     async deleteSession(tokenHash) {
-      db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+      prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
     },
     async deleteSessionsOf(username) {
-      db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
+      prepare('DELETE FROM sessions WHERE username = ?').run(username);
     },
     async deleteExpiredSessions(now) {
-      return db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
+      return prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
     },
 
     async insertApiKey(k) {
       try {
-        db.prepare(
+        prepare(
           `INSERT INTO api_keys (id, tenant, name, role, key_hash, created_by, created_at, last_used_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(k.id, k.tenant, k.name, k.role, k.keyHash, k.createdBy, k.createdAt, k.lastUsedAt);
@@ -141,19 +147,21 @@ export function createSqliteAuthStore(db: SqliteDb): AuthStore {
       }
     },
     async getApiKeyByHash(keyHash) {
-      const r = db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as KeyRow | undefined;
+      const r = prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as KeyRow | undefined;
       return r && toKey(r);
     },
     async getApiKey(tenant, id) {
-      const r = db.prepare('SELECT * FROM api_keys WHERE tenant = ? AND id = ?').get(tenant, id) as
+      const r = prepare('SELECT * FROM api_keys WHERE tenant = ? AND id = ?').get(tenant, id) as
         | KeyRow
         | undefined;
       return r && publicKey(toKey(r));
     },
     async listApiKeys(tenant, q) {
-      const rows = db
-        .prepare('SELECT * FROM api_keys WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?')
-        .all(tenant, q.after ?? '', q.limit + 1) as KeyRow[];
+      const rows = prepare('SELECT * FROM api_keys WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?').all(
+        tenant,
+        q.after ?? '',
+        q.limit + 1,
+      ) as KeyRow[];
       return toPage(
         rows.map((r) => publicKey(toKey(r))),
         q.limit,
@@ -161,10 +169,10 @@ export function createSqliteAuthStore(db: SqliteDb): AuthStore {
       );
     },
     async deleteApiKey(tenant, id) {
-      return db.prepare('DELETE FROM api_keys WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+      return prepare('DELETE FROM api_keys WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
     },
     async touchApiKey(id, at) {
-      db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
+      prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
     },
   };
 }

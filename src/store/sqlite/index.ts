@@ -15,10 +15,11 @@ export function createSqliteStores(dataDir: string): Stores & { readonly migrati
     db.close();
     throw err;
   }
+  const registry = createSqliteRegistryStore(db);
   return {
     kind: 'sqlite',
     migrations,
-    registry: createSqliteRegistryStore(db),
+    registry,
     auth: createSqliteAuthStore(db),
     audit: createSqliteAuditStore(db),
     mqtt: createSqliteMqttStore(db),
@@ -26,7 +27,9 @@ export function createSqliteStores(dataDir: string): Stores & { readonly migrati
       db.prepare('SELECT 1').get();
     },
     async close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      registry.flush();
+      db.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { MqttMessageRecord, MqttQueuedRecord, MqttSessionRecord, MqttStore } from '../mqtt.js';
-import type { SqliteDb } from './database.js';
+import { type SqliteDb, statementCache } from './database.js';
 
 interface MessageRow {
   tenant: string;
@@ -82,7 +82,8 @@ function decodeWill(s: string | null): MqttSessionRecord['will'] {
 }
 
 export function createSqliteMqttStore(db: SqliteDb): MqttStore {
-  const insertMessage = db.prepare(
+  const prepare = statementCache(db);
+  const insertMessage = prepare(
     `INSERT INTO mqtt_messages (tenant, client_id, topic, payload, qos, retain, properties, received_at, publisher,
        out_qos, out_retain, subscription_ids, packet_id, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -105,8 +106,8 @@ export function createSqliteMqttStore(db: SqliteDb): MqttStore {
       q.state ?? null,
     );
   };
-  const deleteMessages = db.prepare('DELETE FROM mqtt_messages WHERE tenant = ? AND client_id = ?');
-  const upsertSession = db.prepare(
+  const deleteMessages = prepare('DELETE FROM mqtt_messages WHERE tenant = ? AND client_id = ?');
+  const upsertSession = prepare(
     `INSERT INTO mqtt_sessions (tenant, client_id, identity, expiry_interval, disconnected_at, subscriptions, will)
      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, client_id) DO UPDATE SET identity = excluded.identity,
      expiry_interval = excluded.expiry_interval, disconnected_at = excluded.disconnected_at,
@@ -132,18 +133,18 @@ export function createSqliteMqttStore(db: SqliteDb): MqttStore {
   );
   const remove = db.transaction((tenant: string, clientId: string) => {
     deleteMessages.run(tenant, clientId);
-    db.prepare('DELETE FROM mqtt_sessions WHERE tenant = ? AND client_id = ?').run(tenant, clientId);
+    prepare('DELETE FROM mqtt_sessions WHERE tenant = ? AND client_id = ?').run(tenant, clientId);
   });
-  const upsertRetained = db.prepare(
+  const upsertRetained = prepare(
     `INSERT INTO mqtt_retained (tenant, topic, payload, qos, properties, received_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (tenant, topic) DO UPDATE SET payload = excluded.payload, qos = excluded.qos,
      properties = excluded.properties, received_at = excluded.received_at`,
   );
-  const deleteRetained = db.prepare('DELETE FROM mqtt_retained WHERE tenant = ? AND topic = ?');
+  const deleteRetained = prepare('DELETE FROM mqtt_retained WHERE tenant = ? AND topic = ?');
 
   return {
     async loadSessions() {
-      const sessions = db.prepare('SELECT * FROM mqtt_sessions').all() as {
+      const sessions = prepare('SELECT * FROM mqtt_sessions').all() as {
         tenant: string;
         client_id: string;
         identity: string;
@@ -152,7 +153,7 @@ export function createSqliteMqttStore(db: SqliteDb): MqttStore {
         subscriptions: string;
         will: string | null;
       }[];
-      const rows = db.prepare('SELECT * FROM mqtt_messages ORDER BY seq').all() as MessageRow[];
+      const rows = prepare('SELECT * FROM mqtt_messages ORDER BY seq').all() as MessageRow[];
       const byKey = new Map<string, MqttQueuedRecord[]>();
       for (const r of rows) {
         const k = `${r.tenant}\u0000${r.client_id}`;
@@ -183,7 +184,7 @@ export function createSqliteMqttStore(db: SqliteDb): MqttStore {
       remove(tenant, clientId);
     },
     async loadRetained() {
-      const rows = db.prepare('SELECT * FROM mqtt_retained').all() as {
+      const rows = prepare('SELECT * FROM mqtt_retained').all() as {
         tenant: string;
         topic: string;
         payload: Buffer;

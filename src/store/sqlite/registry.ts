@@ -9,7 +9,7 @@ import type {
 } from '../../registry/model.js';
 import { toPage } from '../page.js';
 import type { RegistryStore } from '../registry.js';
-import { rethrowConflict, type SqliteDb } from './database.js';
+import { type Prepare, rethrowConflict, type SqliteDb, statementCache } from './database.js';
 
 interface DeviceRow {
   id: string;
@@ -105,27 +105,79 @@ const searchText = (d: Device) => fold(`${d.id}\n${d.name}`);
 const DEVICE_SELECT = `SELECT d.*, (SELECT json_group_array(m.group_id) FROM group_members m
   WHERE m.tenant = d.tenant AND m.device_id = d.id) AS groups FROM devices d`;
 
-export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
+/**
+ * Online/offline changes, written in one transaction per event-loop turn:
+ * a fleet reconnecting after an outage is thousands of status changes a
+ * second, and one commit each made them the costliest part of a connect.
+ * Each call resolves once its change is committed; the last change of a
+ * device in a batch wins, as it would have in order.
+ */
+class StatusWriter {
+  readonly #pending = new Map<string, [string, string, string, string]>();
+  #batch: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
+  readonly #write: (rows: Iterable<[string, string, string, string]>) => void;
+
+  constructor(db: SqliteDb, prepare: Prepare) {
+    this.#write = db.transaction((rows: Iterable<[string, string, string, string]>) => {
+      const stmt = prepare('UPDATE devices SET status = ?, last_seen = ? WHERE tenant = ? AND id = ?');
+      for (const r of rows) stmt.run(...r);
+    });
+  }
+
+  set(tenant: string, id: string, status: string, lastSeen: string): Promise<void> {
+    this.#pending.set(`${tenant}\u0000${id}`, [status, lastSeen, tenant, id]);
+    if (!this.#batch) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.#batch = { promise, resolve, reject };
+      setImmediate(() => this.#flush());
+    }
+    return this.#batch.promise;
+  }
+
+  /** Writes what is pending now (before the database closes). */
+  flush(): void {
+    if (this.#batch) this.#flush();
+  }
+
+  #flush(): void {
+    const batch = this.#batch;
+    if (!batch) return;
+    this.#batch = undefined;
+    const rows = [...this.#pending.values()];
+    this.#pending.clear();
+    try {
+      this.#write(rows);
+      batch.resolve();
+    } catch (err) {
+      batch.reject(err);
+    }
+  }
+}
+
+export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush(): void } {
+  const prepare = statementCache(db);
+  const statusWriter = new StatusWriter(db, prepare);
   const setGroups = (tenant: string, device: string, groups: readonly string[]) => {
-    db.prepare('DELETE FROM group_members WHERE tenant = ? AND device_id = ?').run(tenant, device);
-    const ins = db.prepare('INSERT INTO group_members (tenant, group_id, device_id) VALUES (?, ?, ?)');
+    prepare('DELETE FROM group_members WHERE tenant = ? AND device_id = ?').run(tenant, device);
+    const ins = prepare('INSERT INTO group_members (tenant, group_id, device_id) VALUES (?, ?, ?)');
     for (const g of new Set(groups)) ins.run(tenant, g, device);
   };
   const insertCredential = (tenant: string, device: string, c: StoredCredential) =>
-    db
-      .prepare(
-        'INSERT INTO credentials (tenant, device, id, kind, secret_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(tenant, device, c.id, c.kind, c.secretHash, c.createdAt, c.lastUsedAt);
+    prepare(
+      'INSERT INTO credentials (tenant, device, id, kind, secret_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(tenant, device, c.id, c.kind, c.secretHash, c.createdAt, c.lastUsedAt);
 
   const insertProfile = (tenant: string, p: Profile) =>
-    db
-      .prepare(
-        'INSERT INTO profiles (tenant, id, name, description, spec, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(tenant, p.id, p.name, p.description, profileSpec(p), p.createdAt, p.updatedAt);
+    prepare(
+      'INSERT INTO profiles (tenant, id, name, description, spec, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(tenant, p.id, p.name, p.description, profileSpec(p), p.createdAt, p.updatedAt);
   const insertTenantTx = db.transaction((t: Tenant, p: Profile) => {
-    db.prepare('INSERT INTO tenants (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
+    prepare('INSERT INTO tenants (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
       t.id,
       t.name,
       t.createdAt,
@@ -134,7 +186,7 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
     insertProfile(t.id, p);
   });
   const insertDeviceTx = db.transaction((tenant: string, d: Device, c: StoredCredential) => {
-    db.prepare(
+    prepare(
       `INSERT INTO devices (tenant, id, name, profile, labels, enabled, status, last_seen, firmware, search, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
@@ -155,7 +207,7 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
     insertCredential(tenant, d.id, c);
   });
   const updateDeviceTx = db.transaction((tenant: string, d: Device) => {
-    db.prepare(
+    prepare(
       `UPDATE devices SET name = ?, profile = ?, labels = ?, enabled = ?, status = ?, last_seen = ?, firmware = ?, search = ?,
        updated_at = ? WHERE tenant = ? AND id = ?`,
     ).run(
@@ -183,27 +235,28 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
       }
     },
     async getTenant(id) {
-      const r = db.prepare('SELECT * FROM tenants WHERE id = ?').get(id) as
+      const r = prepare('SELECT * FROM tenants WHERE id = ?').get(id) as
         | Parameters<typeof toTenant>[0]
         | undefined;
       return r && toTenant(r);
     },
     async listTenants(q) {
-      const rows = db
-        .prepare('SELECT * FROM tenants WHERE id > ? ORDER BY id LIMIT ?')
-        .all(q.after ?? '', q.limit + 1) as Parameters<typeof toTenant>[0][];
+      const rows = prepare('SELECT * FROM tenants WHERE id > ? ORDER BY id LIMIT ?').all(
+        q.after ?? '',
+        q.limit + 1,
+      ) as Parameters<typeof toTenant>[0][];
       return toPage(rows.map(toTenant), q.limit, (t) => t.id);
     },
     async updateTenant(t) {
-      db.prepare('UPDATE tenants SET name = ?, updated_at = ? WHERE id = ?').run(t.name, t.updatedAt, t.id);
+      prepare('UPDATE tenants SET name = ?, updated_at = ? WHERE id = ?').run(t.name, t.updatedAt, t.id);
     },
     async deleteTenant(id) {
       // Membership and credential rows cascade from devices; users, keys,
       // profiles and groups from the tenant row. The audit context drops its
       // rows on the `tenant-deleted` event.
       return db.transaction(() => {
-        db.prepare('DELETE FROM devices WHERE tenant = ?').run(id);
-        return db.prepare('DELETE FROM tenants WHERE id = ?').run(id).changes > 0;
+        prepare('DELETE FROM devices WHERE tenant = ?').run(id);
+        return prepare('DELETE FROM tenants WHERE id = ?').run(id).changes > 0;
       })();
     },
 
@@ -215,28 +268,30 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
       }
     },
     async getProfile(tenant, id) {
-      const r = db.prepare('SELECT * FROM profiles WHERE tenant = ? AND id = ?').get(tenant, id) as
+      const r = prepare('SELECT * FROM profiles WHERE tenant = ? AND id = ?').get(tenant, id) as
         | Parameters<typeof toProfile>[0]
         | undefined;
       return r && toProfile(r);
     },
     async listProfiles(tenant, q) {
-      const rows = db
-        .prepare('SELECT * FROM profiles WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?')
-        .all(tenant, q.after ?? '', q.limit + 1) as Parameters<typeof toProfile>[0][];
+      const rows = prepare('SELECT * FROM profiles WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?').all(
+        tenant,
+        q.after ?? '',
+        q.limit + 1,
+      ) as Parameters<typeof toProfile>[0][];
       return toPage(rows.map(toProfile), q.limit, (p) => p.id);
     },
     async updateProfile(tenant, p) {
-      db.prepare(
+      prepare(
         'UPDATE profiles SET name = ?, description = ?, spec = ?, updated_at = ? WHERE tenant = ? AND id = ?',
       ).run(p.name, p.description, profileSpec(p), p.updatedAt, tenant, p.id);
     },
     async deleteProfile(tenant, id) {
-      return db.prepare('DELETE FROM profiles WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+      return prepare('DELETE FROM profiles WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
     },
     async countDevicesWithProfile(tenant, id) {
       return (
-        db.prepare('SELECT count(*) AS n FROM devices WHERE tenant = ? AND profile = ?').get(tenant, id) as {
+        prepare('SELECT count(*) AS n FROM devices WHERE tenant = ? AND profile = ?').get(tenant, id) as {
           n: number;
         }
       ).n;
@@ -244,7 +299,7 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
 
     async insertGroup(tenant, g) {
       try {
-        db.prepare(
+        prepare(
           'INSERT INTO device_groups (tenant, id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
         ).run(tenant, g.id, g.name, g.description, g.createdAt, g.updatedAt);
       } catch (err) {
@@ -252,27 +307,29 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
       }
     },
     async getGroup(tenant, id) {
-      const r = db.prepare('SELECT * FROM device_groups WHERE tenant = ? AND id = ?').get(tenant, id) as
+      const r = prepare('SELECT * FROM device_groups WHERE tenant = ? AND id = ?').get(tenant, id) as
         | NamedRow
         | undefined;
       return r && toGroup(r);
     },
     async listGroups(tenant, q) {
-      const rows = db
-        .prepare('SELECT * FROM device_groups WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?')
-        .all(tenant, q.after ?? '', q.limit + 1) as NamedRow[];
+      const rows = prepare('SELECT * FROM device_groups WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?').all(
+        tenant,
+        q.after ?? '',
+        q.limit + 1,
+      ) as NamedRow[];
       return toPage(rows.map(toGroup), q.limit, (g) => g.id);
     },
     async updateGroup(tenant, g) {
-      db.prepare(
+      prepare(
         'UPDATE device_groups SET name = ?, description = ?, updated_at = ? WHERE tenant = ? AND id = ?',
       ).run(g.name, g.description, g.updatedAt, tenant, g.id);
     },
     async deleteGroup(tenant, id) {
-      return db.prepare('DELETE FROM device_groups WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+      return prepare('DELETE FROM device_groups WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
     },
     async missingGroups(tenant, ids) {
-      const stmt = db.prepare('SELECT 1 FROM device_groups WHERE tenant = ? AND id = ?');
+      const stmt = prepare('SELECT 1 FROM device_groups WHERE tenant = ? AND id = ?');
       return [...new Set(ids)].filter((id) => !stmt.get(tenant, id));
     },
 
@@ -284,7 +341,7 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
       }
     },
     async getDevice(tenant, id) {
-      const r = db.prepare(`${DEVICE_SELECT} WHERE d.tenant = ? AND d.id = ?`).get(tenant, id) as
+      const r = prepare(`${DEVICE_SELECT} WHERE d.tenant = ? AND d.id = ?`).get(tenant, id) as
         | DeviceRow
         | undefined;
       return r && toDevice(r);
@@ -317,28 +374,25 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
         args.push(fold(f.search));
       }
       args.push(q.limit + 1);
-      const rows = db
-        .prepare(`${DEVICE_SELECT} WHERE ${where.join(' AND ')} ORDER BY d.id LIMIT ?`)
-        .all(...args) as DeviceRow[];
+      const rows = prepare(`${DEVICE_SELECT} WHERE ${where.join(' AND ')} ORDER BY d.id LIMIT ?`).all(
+        ...args,
+      ) as DeviceRow[];
       return toPage(rows.map(toDevice), q.limit, (d) => d.id);
     },
     async countDevices(tenant) {
-      return (db.prepare('SELECT count(*) AS n FROM devices WHERE tenant = ?').get(tenant) as { n: number })
-        .n;
+      return (prepare('SELECT count(*) AS n FROM devices WHERE tenant = ?').get(tenant) as { n: number }).n;
     },
     async updateDevice(tenant, d) {
       updateDeviceTx(tenant, d);
     },
-    async setDeviceStatus(tenant, id, status, lastSeen) {
-      db.prepare('UPDATE devices SET status = ?, last_seen = ? WHERE tenant = ? AND id = ?').run(
-        status,
-        lastSeen,
-        tenant,
-        id,
-      );
+    setDeviceStatus(tenant, id, status, lastSeen) {
+      return statusWriter.set(tenant, id, status, lastSeen);
+    },
+    flush() {
+      statusWriter.flush();
     },
     async deleteDevice(tenant, id) {
-      return db.prepare('DELETE FROM devices WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+      return prepare('DELETE FROM devices WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
     },
 
     async insertCredential(tenant, device, c) {
@@ -349,26 +403,25 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore {
       }
     },
     async listCredentials(tenant, device) {
-      const rows = db
-        .prepare('SELECT * FROM credentials WHERE tenant = ? AND device = ? ORDER BY created_at, id')
-        .all(tenant, device) as Parameters<typeof toCredential>[0][];
+      const rows = prepare(
+        'SELECT * FROM credentials WHERE tenant = ? AND device = ? ORDER BY created_at, id',
+      ).all(tenant, device) as Parameters<typeof toCredential>[0][];
       return rows.map(toCredential);
     },
     async deleteCredential(tenant, device, id) {
       return (
-        db
-          .prepare('DELETE FROM credentials WHERE tenant = ? AND device = ? AND id = ?')
-          .run(tenant, device, id).changes > 0
+        prepare('DELETE FROM credentials WHERE tenant = ? AND device = ? AND id = ?').run(tenant, device, id)
+          .changes > 0
       );
     },
     async deleteOtherCredentials(tenant, device, keep) {
-      const rows = db
-        .prepare('DELETE FROM credentials WHERE tenant = ? AND device = ? AND id <> ? RETURNING id')
-        .all(tenant, device, keep) as { id: string }[];
+      const rows = prepare(
+        'DELETE FROM credentials WHERE tenant = ? AND device = ? AND id <> ? RETURNING id',
+      ).all(tenant, device, keep) as { id: string }[];
       return rows.map((r) => r.id);
     },
     async touchCredential(tenant, device, id, at) {
-      db.prepare('UPDATE credentials SET last_used_at = ? WHERE tenant = ? AND device = ? AND id = ?').run(
+      prepare('UPDATE credentials SET last_used_at = ? WHERE tenant = ? AND device = ? AND id = ?').run(
         at,
         tenant,
         device,
