@@ -1,8 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { infoRoutes } from './api/info.js';
 import { createMetrics } from './api/metrics.js';
 import { createApiServer } from './api/server.js';
+import { createLiveStream, STREAM_PATH } from './api/stream.js';
 import { type AuthService, authRoutes, createAuthService } from './auth/index.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
 import { type Config, ConfigErrors } from './config/index.js';
@@ -20,12 +23,15 @@ import {
 } from './registry/index.js';
 import { type AuditService, auditRoutes, createAuditService } from './security/index.js';
 import { createSqliteStores } from './store/sqlite/index.js';
+import { createTelemetryService, type TelemetryService, telemetryRoutes } from './telemetry/index.js';
+import { deviceHttpRoutes } from './transports/http/index.js';
 import { createMqttTransport, type MqttAuthPort, type MqttTransport } from './transports/mqtt/index.js';
 
 interface Services {
   readonly registry: RegistryService;
   readonly auth: AuthService;
   readonly audit: AuditService;
+  readonly telemetry: TelemetryService;
 }
 
 export interface AppOptions {
@@ -62,6 +68,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   let api: Awaited<ReturnType<typeof createApiServer>> | undefined;
   let bootstrapResult: BootstrapResult | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
+  let stream: ReturnType<typeof createLiveStream> | undefined;
   const transports: MqttTransport[] = [];
   let stopping: Promise<void> | undefined;
   const bus = createMemoryBus(log);
@@ -77,13 +84,23 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
 
   async function init(): Promise<BootstrapResult> {
     if (bootstrapResult) return bootstrapResult;
-    const opened = createSqliteStores(dataDir);
+    const opened = createSqliteStores(dataDir, log);
     stores = opened;
     for (const m of opened.migrations) log.info({ version: m.version, name: m.name }, 'database migrated');
+    const registry = createRegistryService({ store: opened.registry, bus, clock });
     built = {
-      registry: createRegistryService({ store: opened.registry, bus, clock }),
+      registry,
       auth: createAuthService({ store: opened.auth, bus, clock, config: config.auth }),
       audit: createAuditService({ store: opened.audit, bus, clock, log }),
+      telemetry: createTelemetryService({
+        store: opened.telemetry,
+        writer: opened.telemetryWriter,
+        registry,
+        bus,
+        clock,
+        log,
+        metrics: metrics.registry,
+      }),
     };
     bootstrapResult = await bootstrap(built, config.admin);
     return bootstrapResult;
@@ -124,15 +141,35 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         await store?.ping();
       },
     });
+    const deviceAuth = createDeviceAuth({ registry: s.registry, bus, clock });
     await api.register(
       async (v1) => {
         await v1.register(infoRoutes, { version: VERSION, mqtt: () => mqtt.ports() });
         await v1.register(authRoutes, s);
         await v1.register(registryRoutes, s);
         await v1.register(auditRoutes, s);
+        await v1.register(telemetryRoutes, s);
       },
       { prefix: '/api/v1' },
     );
+    await api.register(deviceHttpRoutes, {
+      prefix: '/device/v1',
+      bus,
+      maxAuthFailures: config.auth.maxFailures,
+      authFailureWindowSeconds: config.auth.failureWindowSeconds,
+      async authenticate(tenant, id, secret) {
+        const found = await deviceAuth.verify(tenant, id, secret);
+        return found && { tenant, id, codec: found.profile.codec };
+      },
+    });
+    stream = createLiveStream({ bus, auth: s.auth, registry: s.registry, log });
+    const live = stream;
+    // One owner per upgrade path: the live stream here, MQTT over WebSocket in its transport.
+    api.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path === STREAM_PATH) live.upgrade(req, socket, head);
+      else if (path !== '/mqtt') socket.destroy();
+    });
     try {
       await api.listen({ host: config.http.host, port: config.http.port });
     } catch (err) {
@@ -140,7 +177,6 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     }
     const address = api.server.address();
     const http = typeof address === 'object' && address ? address.port : config.http.port;
-    const deviceAuth = createDeviceAuth({ registry: s.registry, bus, clock });
     await mqtt.start({
       auth: mqttAuthPort(deviceAuth, s.auth),
       bus,
@@ -163,7 +199,8 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       mkdirSync(dataDir, { recursive: true });
       // The pid names the serving process (it differs from the launcher's when `plexus start` relaunched Node).
       writeFileSync(join(dataDir, 'ports.json'), `${JSON.stringify({ ...ports, pid: process.pid })}\n`);
-      const { auth } = services();
+      const { auth, telemetry } = services();
+      telemetry.start();
       pruneTimer = setInterval(() => {
         auth.pruneSessions().catch((err: unknown) => log.warn({ err }, 'session pruning failed'));
       }, 3600_000);
@@ -176,7 +213,10 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         if (pruneTimer) clearInterval(pruneTimer);
         // Devices first (they get a clean "server shutting down"), then the API, then storage.
         for (const t of transports) await t.stop();
+        stream?.close();
         await api?.close();
+        // Commit what devices sent before they were disconnected, then close storage.
+        await built?.telemetry.stop();
         await bus.close();
         await stores?.close();
         log.info('Plexus stopped');
@@ -192,8 +232,8 @@ function mqttAuthPort(deviceAuth: ReturnType<typeof createDeviceAuth>, auth: Aut
     async device(tenant, id, secret) {
       const found = await deviceAuth.verify(tenant, id, secret);
       if (!found) return undefined;
-      const { grants, limits } = found.profile;
-      return { kind: 'device', tenant, id, credential: found.credential, grants, limits };
+      const { grants, limits, codec } = found.profile;
+      return { kind: 'device', tenant, id, credential: found.credential, grants, limits, codec };
     },
     async apiKey(tenant, key) {
       const p = await auth.verifyApiKey(key);

@@ -51,6 +51,7 @@ export interface Principal {
 
 export type Permission =
   | 'registry:read'
+  | 'telemetry:read'
   | 'devices:write'
   | 'groups:write'
   | 'profiles:write'
@@ -64,6 +65,7 @@ export type Permission =
 /** How a refused permission reads in an error message. */
 export const PERMISSION_TEXT: Readonly<Record<Permission, string>> = {
   'registry:read': 'read the registry',
+  'telemetry:read': 'read telemetry, events and live data',
   'devices:write': 'manage devices',
   'groups:write': 'manage groups',
   'profiles:write': 'manage profiles',
@@ -75,7 +77,7 @@ export const PERMISSION_TEXT: Readonly<Record<Permission, string>> = {
   'tenants:manage': 'manage tenants',
 };
 
-const VIEWER: readonly Permission[] = ['registry:read'];
+const VIEWER: readonly Permission[] = ['registry:read', 'telemetry:read'];
 const OPERATOR: readonly Permission[] = [...VIEWER, 'devices:write', 'groups:write'];
 const ADMIN: readonly Permission[] = [
   ...OPERATOR,

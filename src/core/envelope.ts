@@ -14,6 +14,50 @@ export interface Uplink {
   readonly data: unknown;
   /** Transport that received it, e.g. `mqtt`, `http`. */
   readonly via: string;
+  /**
+   * Present when the sender waits for the outcome (a held MQTT PUBACK, an
+   * HTTP response): the consumer that owns this kind (telemetry writer for
+   * `telemetry`/`event`) calls it once, after what it accepted is durable.
+   * A NATS bus carries it as a reply subject; producers and consumers see
+   * only this function.
+   */
+  readonly ack?: (outcome: UplinkOutcome) => void;
+}
+
+/** What became of an uplink: how many items were kept, and why the others were not. */
+export interface UplinkOutcome {
+  readonly accepted: number;
+  readonly rejected: readonly ItemRejection[];
+  /** Set when nothing could be stored (storage failure, overload): the sender should retry. */
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface ItemRejection {
+  /** Index of the entry in the payload (array payloads, SenML records), when known. */
+  readonly index?: number;
+  readonly key?: string;
+  readonly reason: string;
+}
+
+/** `data` of a `telemetry` uplink: decoded points, and what the decoder could not read. */
+export interface TelemetryData {
+  readonly points: readonly {
+    readonly key: string;
+    readonly value: number | boolean | string;
+    readonly ts?: number;
+    readonly unit?: string;
+  }[];
+  readonly problems: readonly ItemRejection[];
+}
+
+/** `data` of an `event` uplink. */
+export interface EventData {
+  readonly events: readonly {
+    readonly type: string;
+    readonly ts?: number;
+    readonly data: Record<string, unknown>;
+  }[];
+  readonly problems: readonly ItemRejection[];
 }
 
 export type DownlinkKind = 'command' | 'desired' | 'ota' | 'disconnect';

@@ -29,3 +29,10 @@ export function randomId(prefix: string, bytes = 6): string {
 export function randomSecret(prefix = ''): string {
   return prefix + randomBytes(32).toString('base64url');
 }
+
+/** `press-7@acme` → `{id: 'press-7', tenant: 'acme'}`; no `@` means tenant `default` (ARCHITECTURE §5; MQTT username and HTTP Basic user alike). */
+export function splitUsername(username: string): { id: string; tenant: string } {
+  const at = username.lastIndexOf('@');
+  if (at < 0) return { id: username, tenant: 'default' };
+  return { id: username.slice(0, at), tenant: username.slice(at + 1) };
+}

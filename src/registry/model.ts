@@ -17,6 +17,11 @@ export interface TelemetryKeyDef {
   readonly min?: number;
   readonly max?: number;
   readonly description?: string;
+  /** Raw field the device sends for this key (profile mapping), e.g. `t` for `temperature`. */
+  readonly source?: string;
+  /** Numbers are stored as raw × scale + offset (unit conversion, fixed-point sensors). */
+  readonly scale?: number;
+  readonly offset?: number;
 }
 
 export type Codec = 'json' | 'cbor' | 'senml+json' | 'senml+cbor';
@@ -26,8 +31,10 @@ export interface ProfileSpec {
   readonly telemetry: Record<string, TelemetryKeyDef>;
   /** Seconds without data after which a device counts as offline/inactive. */
   readonly inactivityTimeout: number;
-  /** Days raw telemetry is kept. */
+  /** Days raw telemetry and events are kept. */
   readonly retentionDays: number;
+  /** Days the per-minute and per-hour rollups are kept (long-range charts). */
+  readonly rollupRetentionDays: number;
   /** Extra MQTT topic filters beyond the device's own `devices/{id}/...`, under `m2m/`. */
   readonly grants: { readonly publish: string[]; readonly subscribe: string[] };
   readonly limits: {
@@ -94,6 +101,7 @@ export const DEFAULT_PROFILE_SPEC: ProfileSpec = {
   telemetry: {},
   inactivityTimeout: 600,
   retentionDays: 30,
+  rollupRetentionDays: 730,
   grants: { publish: [], subscribe: [] },
   limits: { messagesPerSecond: 1000, bytesPerSecond: 1_000_000, burstSeconds: 2 },
 };

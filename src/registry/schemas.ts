@@ -48,6 +48,14 @@ const TelemetryKey = Type.Object(
     min: Type.Optional(Type.Number()),
     max: Type.Optional(Type.Number()),
     description: Type.Optional(Type.String({ maxLength: 500 })),
+    source: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$',
+        description: 'Raw field name the device sends for this key.',
+      }),
+    ),
+    scale: Type.Optional(Type.Number({ description: 'Stored value = raw × scale + offset (numbers).' })),
+    offset: Type.Optional(Type.Number()),
   },
   { additionalProperties: false },
 );
@@ -72,7 +80,14 @@ const ProfileFields = {
     }),
   ),
   retentionDays: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: 36_500, description: 'Days raw telemetry is kept.' }),
+    Type.Integer({ minimum: 1, maximum: 36_500, description: 'Days raw telemetry and events are kept.' }),
+  ),
+  rollupRetentionDays: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 36_500,
+      description: 'Days per-minute and per-hour rollups are kept.',
+    }),
   ),
   grants: Type.Optional(
     Type.Object(
@@ -104,6 +119,7 @@ export const ProfileSchema = Type.Object({
   telemetry: Type.Record(Type.String(), TelemetryKey),
   inactivityTimeout: Type.Integer(),
   retentionDays: Type.Integer(),
+  rollupRetentionDays: Type.Integer(),
   grants: Type.Object({ publish: Type.Array(Type.String()), subscribe: Type.Array(Type.String()) }),
   limits: Type.Object({
     messagesPerSecond: Type.Integer(),

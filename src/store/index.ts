@@ -2,12 +2,26 @@ import type { AuditStore } from './audit.js';
 import type { AuthStore } from './auth.js';
 import type { MqttStore } from './mqtt.js';
 import type { RegistryStore } from './registry.js';
+import type { TelemetryStore, TelemetryWriter } from './telemetry.js';
 
 export type { AuditStore } from './audit.js';
 export type { AuthStore } from './auth.js';
 export type { MqttMessageRecord, MqttQueuedRecord, MqttSessionRecord, MqttStore } from './mqtt.js';
 export type { Page, PageQuery } from './page.js';
 export type { DeviceFilter, RegistryStore } from './registry.js';
+export type {
+  AggregateQuery,
+  AggregateSource,
+  Bucket,
+  EventRow,
+  LatestValue,
+  PointRow,
+  PurgeRule,
+  Scalar,
+  StoredEvent,
+  TelemetryStore,
+  TelemetryWriter,
+} from './telemetry.js';
 
 /** Every store the platform needs, from one backend. */
 export interface Stores {
@@ -16,6 +30,9 @@ export interface Stores {
   readonly auth: AuthStore;
   readonly audit: AuditStore;
   readonly mqtt: MqttStore;
+  readonly telemetry: TelemetryStore;
+  /** The telemetry write path (group commit); created once, closed before close(). */
+  readonly telemetryWriter: TelemetryWriter;
   /** Resolves when the database answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -44,7 +44,8 @@ describe('MQTT access control and tenant isolation', () => {
     c.send({
       cmd: 'publish',
       topic,
-      payload: Buffer.from(topic),
+      // Valid JSON: the device's own telemetry/events topics decode and store what they carry.
+      payload: Buffer.from(JSON.stringify({ type: 'acl-check', topic })),
       qos: 1,
       messageId,
       dup: false,
@@ -226,8 +227,8 @@ describe('MQTT access control and tenant isolation', () => {
     await kAway.subscribeAsync('#', { qos: 1 });
     await kAway.publishAsync('shared/state', 'acme-retained', { qos: 1, retain: true });
 
-    await dHome.publishAsync('devices/press-7/telemetry', 'default', { qos: 1 });
-    await dAway.publishAsync('devices/press-7/telemetry', 'acme', { qos: 1 });
+    await dHome.publishAsync('devices/press-7/telemetry', '{"tenant":"default"}', { qos: 1 });
+    await dAway.publishAsync('devices/press-7/telemetry', '{"tenant":"acme"}', { qos: 1 });
     await kHome.publishAsync('devices/press-7/commands/c1', 'to-default', { qos: 1 });
     await waitUntil(() => seenAway.length >= 2 && seenHome.length >= 2 && gotHome.length >= 1);
     const late = collect(await connect(app, undefined, keyOpts(operator)));
@@ -235,11 +236,11 @@ describe('MQTT access control and tenant isolation', () => {
     assert.ok(dHome.connected && dAway.connected, 'the same client id in two tenants is no takeover');
     assert.deepEqual(
       seenHome.map((m) => m.payload),
-      ['default', 'to-default'],
+      ['{"tenant":"default"}', 'to-default'],
     );
     assert.deepEqual(
       seenAway.map((m) => m.payload),
-      ['acme-retained', 'acme'],
+      ['acme-retained', '{"tenant":"acme"}'],
     );
     assert.deepEqual(
       gotHome.map((m) => m.payload),

@@ -234,8 +234,9 @@ describe('MQTT interoperability: mosquitto clients, TLS, WebSocket', () => {
         ca: readFileSync(tls.cert),
       });
       const got = nextMessage(tcp);
-      await verified.publishAsync('devices/mosq-dev/events', `tls-${protocolVersion}`, { qos: 1 });
-      assert.equal((await got).payload.toString(), `tls-${protocolVersion}`);
+      const event = JSON.stringify({ type: `tls-${protocolVersion}` });
+      await verified.publishAsync('devices/mosq-dev/events', event, { qos: 1 });
+      assert.equal((await got).payload.toString(), event);
       await end(verified);
       const loose = await connectUrl(url, { ...keyOpts(key), protocolVersion, rejectUnauthorized: false });
       await end(loose);
@@ -252,15 +253,16 @@ describe('MQTT interoperability: mosquitto clients, TLS, WebSocket', () => {
       await sub.subscribeAsync('devices/mosq-dev/#', { qos: 2 });
       const pub = await connectUrl(`${ws}/mqtt`, { ...deviceOpts(dev), protocolVersion });
       const got = nextMessage(sub);
-      await pub.publishAsync('devices/mosq-dev/telemetry', `ws-${protocolVersion}`, { qos: 2 });
+      const point = JSON.stringify({ ws: protocolVersion });
+      await pub.publishAsync('devices/mosq-dev/telemetry', point, { qos: 2 });
       const m = await got;
-      assert.deepEqual([m.payload.toString(), m.packet.qos], [`ws-${protocolVersion}`, 2]);
+      assert.deepEqual([m.payload.toString(), m.packet.qos], [point, 2]);
       // A TCP client gets messages published over WebSocket too.
       const tcp = await connect(app, undefined, { ...keyOpts(key), protocolVersion });
       await tcp.subscribeAsync('devices/mosq-dev/#', { qos: 1 });
       const fromWs = nextMessage(tcp);
-      await pub.publishAsync('devices/mosq-dev/events', 'cross', { qos: 1 });
-      assert.equal((await fromWs).payload.toString(), 'cross');
+      await pub.publishAsync('devices/mosq-dev/events', '{"type":"cross"}', { qos: 1 });
+      assert.equal((await fromWs).payload.toString(), '{"type":"cross"}');
       await Promise.all([sub, pub, tcp].map(end));
     }
     await assert.rejects(connectUrl(`${ws}/not-mqtt`, keyOpts(key)));

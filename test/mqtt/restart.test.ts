@@ -28,8 +28,8 @@ test('persistent sessions, their queued QoS 1 messages and retained messages sur
   await sub.subscribeAsync('devices/+/telemetry', { qos: 1 });
   await end(sub);
   const pub = await connect(app, sensor);
-  await pub.publishAsync('devices/sensor-1/telemetry', 'while-away', { qos: 1 });
-  await pub.publishAsync('devices/sensor-1/events', 'last-event', { qos: 1, retain: true });
+  await pub.publishAsync('devices/sensor-1/telemetry', '{"away":1}', { qos: 1 });
+  await pub.publishAsync('devices/sensor-1/events', '{"type":"last"}', { qos: 1, retain: true });
   await end(pub);
   await app.stop();
 
@@ -48,11 +48,11 @@ test('persistent sessions, their queued QoS 1 messages and retained messages sur
     assert.equal(connack.sessionPresent, true, 'the session came back from storage');
     const m = await first;
     assert.equal(m.topic, 'devices/sensor-1/telemetry');
-    assert.equal(m.payload.toString(), 'while-away');
+    assert.equal(m.payload.toString(), '{"away":1}');
     const retained = nextMessage(back);
     await back.subscribeAsync('devices/+/events', { qos: 1 });
     const r = await retained;
-    assert.equal(r.payload.toString(), 'last-event');
+    assert.equal(r.payload.toString(), '{"type":"last"}');
     assert.equal(r.packet.retain, true);
     await end(back);
   } finally {

@@ -37,10 +37,19 @@ async function checkReferences(
 
 /** Devices: every reference (profile, groups) must exist in the tenant. */
 export function deviceUseCases({ store, bus, now }: RegistryContext) {
-  // Transports report connections as Uplinks; the registry keeps the status fields.
+  // Transports report connections as Uplinks (and the telemetry context
+  // reports activity of connectionless devices); the registry keeps the
+  // status fields. Data refreshes "last seen" at most once a minute per
+  // device, so a busy fleet does not turn every message into a registry write.
+  const seenWritten = new Map<string, number>();
   bus.subscribe('registry', 'uplink', (u) => {
-    if (u.kind !== 'connected' && u.kind !== 'disconnected') return;
-    const status = u.kind === 'connected' ? 'online' : 'offline';
+    const key = `${u.tenant}\u0000${u.device}`;
+    if (u.kind !== 'connected' && u.kind !== 'disconnected') {
+      if ((seenWritten.get(key) ?? 0) > u.ts - 60_000) return;
+      if (seenWritten.size >= 100_000) seenWritten.clear();
+    }
+    seenWritten.set(key, u.ts);
+    const status = u.kind === 'disconnected' ? 'offline' : 'online';
     store.setDeviceStatus(u.tenant, u.device, status, new Date(u.ts).toISOString()).catch(() => undefined);
   });
   const devices = {

@@ -1,12 +1,19 @@
+import { pino } from 'pino';
+import type { Logger } from '../../core/logger.js';
 import type { Stores } from '../index.js';
 import { createSqliteAuditStore } from './audit.js';
 import { createSqliteAuthStore } from './auth.js';
 import { type MigrationResult, migrateSqlite, openSqlite } from './database.js';
 import { createSqliteMqttStore } from './mqtt.js';
 import { createSqliteRegistryStore } from './registry.js';
+import { createSqliteTelemetryStore } from './telemetry.js';
+import { SqliteTelemetryWriter } from './telemetry-writer.js';
 
 /** Opens (creating if needed) and migrates the SQLite database in `dataDir`. */
-export function createSqliteStores(dataDir: string): Stores & { readonly migrations: MigrationResult[] } {
+export function createSqliteStores(
+  dataDir: string,
+  log: Logger = pino({ level: 'silent' }),
+): Stores & { readonly migrations: MigrationResult[] } {
   const db = openSqlite(dataDir);
   let migrations: MigrationResult[];
   try {
@@ -16,6 +23,7 @@ export function createSqliteStores(dataDir: string): Stores & { readonly migrati
     throw err;
   }
   const registry = createSqliteRegistryStore(db);
+  const telemetryWriter = new SqliteTelemetryWriter(dataDir, log);
   return {
     kind: 'sqlite',
     migrations,
@@ -23,11 +31,14 @@ export function createSqliteStores(dataDir: string): Stores & { readonly migrati
     auth: createSqliteAuthStore(db),
     audit: createSqliteAuditStore(db),
     mqtt: createSqliteMqttStore(db),
+    telemetry: createSqliteTelemetryStore(db),
+    telemetryWriter,
     async ping() {
       db.prepare('SELECT 1').get();
     },
     async close() {
       if (!db.open) return;
+      await telemetryWriter.close();
       registry.flush();
       db.close();
     },

@@ -174,4 +174,75 @@ CREATE TABLE mqtt_retained (
 ) STRICT;
 `,
   },
+  {
+    version: 3,
+    name: 'telemetry: series, raw points, rollups, latest values, events',
+    sql: `
+-- One row per (tenant, device, key): points refer to it by integer (ARCHITECTURE §7).
+CREATE TABLE telemetry_series (
+  id INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  device TEXT NOT NULL,
+  key TEXT NOT NULL,
+  UNIQUE (tenant, device, key)
+) STRICT;
+
+-- kind: 0 number (num), 1 boolean (num 0/1), 2 string (txt). One point per series and ms.
+CREATE TABLE telemetry (
+  series INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  num REAL,
+  txt TEXT,
+  PRIMARY KEY (series, ts)
+) STRICT, WITHOUT ROWID;
+
+-- Rollups of numeric points, maintained as data arrives; bucket = start of the minute/hour in ms.
+CREATE TABLE telemetry_1m (
+  series INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  sum REAL NOT NULL,
+  first_ts INTEGER NOT NULL,
+  first REAL NOT NULL,
+  last_ts INTEGER NOT NULL,
+  last REAL NOT NULL,
+  PRIMARY KEY (series, bucket)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE telemetry_1h (
+  series INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  sum REAL NOT NULL,
+  first_ts INTEGER NOT NULL,
+  first REAL NOT NULL,
+  last_ts INTEGER NOT NULL,
+  last REAL NOT NULL,
+  PRIMARY KEY (series, bucket)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE telemetry_latest (
+  series INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  num REAL,
+  txt TEXT
+) STRICT;
+
+CREATE TABLE device_events (
+  id INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  device TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL
+) STRICT;
+CREATE INDEX device_events_device ON device_events(tenant, device, ts);
+`,
+  },
 ];

@@ -1,11 +1,12 @@
-import type {
-  Device,
-  DeviceStatus,
-  Group,
-  Profile,
-  ProfileSpec,
-  StoredCredential,
-  Tenant,
+import {
+  DEFAULT_PROFILE_SPEC,
+  type Device,
+  type DeviceStatus,
+  type Group,
+  type Profile,
+  type ProfileSpec,
+  type StoredCredential,
+  type Tenant,
 } from '../../registry/model.js';
 import { toPage } from '../page.js';
 import type { RegistryStore } from '../registry.js';
@@ -44,7 +45,9 @@ const toProfile = (r: NamedRow & { spec: string }): Profile => ({
   id: r.id,
   name: r.name,
   description: r.description,
-  ...(JSON.parse(r.spec) as ProfileSpec),
+  // Specs stored before a field existed get its default.
+  ...DEFAULT_PROFILE_SPEC,
+  ...(JSON.parse(r.spec) as Partial<ProfileSpec>),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -91,6 +94,7 @@ function profileSpec(p: Profile): string {
     telemetry: p.telemetry,
     inactivityTimeout: p.inactivityTimeout,
     retentionDays: p.retentionDays,
+    rollupRetentionDays: p.rollupRetentionDays,
     grants: p.grants,
     limits: p.limits,
   };

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Bus, RegistryChange } from '../../core/bus.js';
+import type { Uplink } from '../../core/envelope.js';
 import { FailureThrottle } from '../../core/failure-throttle.js';
 import type { Logger } from '../../core/logger.js';
 import { TokenBucket } from '../../core/token-bucket.js';
@@ -255,6 +256,11 @@ export class Broker {
   readonly #onDrop = (reason: 'queue_full' | 'slow_client'): void => {
     this.metrics.dropped.inc({ reason });
   };
+
+  /** Hands device data to the platform (telemetry, events) as an Uplink on the bus. */
+  emitUplink(uplink: Uplink): void {
+    this.#bus.publish('uplink', uplink);
+  }
 
   #emitStatus(session: Session, kind: 'connected' | 'disconnected'): void {
     if (session.identity.kind !== 'device') return;

@@ -52,6 +52,13 @@ export class Connection {
   problemInfo = true;
   /** QoS 1 PUBLISHes received and not yet acknowledged (with the session's QoS 2 ids: our Receive Maximum). */
   incomingUnacked = 0;
+  /**
+   * QoS 1/2 acknowledgements waiting for an earlier one: PUBACK/PUBREC must
+   * go out in the order the PUBLISHes came [MQTT-4.6.0-2/3], and device data
+   * is acknowledged only after its commit. `#ackBase` numbers the first slot.
+   */
+  #acks: ((() => void) | null)[] = [];
+  #ackBase = 0;
   /** Set by handlers that must not read more until a slow operation finishes. */
   #paused = 0;
   readonly #framer: Framer;
@@ -210,6 +217,50 @@ export class Connection {
     // with us instead of waiting for the end of the turn.
     if (this.#outBytes >= FLUSH_NOW_BYTES) this.flush();
     return true;
+  }
+
+  #pausedForAcks = false;
+
+  /** Stops reading until acknowledgements catch up (MQTT 3.1.1 has no Receive Maximum). */
+  pauseForAcks(): void {
+    if (this.#pausedForAcks) return;
+    this.#pausedForAcks = true;
+    this.pause();
+  }
+
+  resumeAfterAcks(): void {
+    if (!this.#pausedForAcks) return;
+    const unacked = this.incomingUnacked + (this.session?.incomingQos2.size ?? 0);
+    if (unacked >= this.broker.config.receiveMaximum) return;
+    this.#pausedForAcks = false;
+    this.resume();
+  }
+
+  /** Reserves the next acknowledgement's place in line; complete it with `completeAck`. */
+  reserveAck(): number {
+    this.#acks.push(null);
+    return this.#ackBase + this.#acks.length - 1;
+  }
+
+  /** Sends an acknowledgement now if nothing earlier is pending, else when its turn comes. */
+  sendAck(send: () => void): void {
+    if (this.#acks.length === 0) send();
+    else this.completeAck(this.reserveAck(), send);
+  }
+
+  completeAck(slot: number, send: () => void): void {
+    const i = slot - this.#ackBase;
+    if (i < 0 || i >= this.#acks.length) return;
+    this.#acks[i] = send;
+    let n = 0;
+    while (n < this.#acks.length && this.#acks[n] !== null) {
+      (this.#acks[n] as () => void)();
+      n++;
+    }
+    if (n > 0) {
+      this.#acks.splice(0, n);
+      this.#ackBase += n;
+    }
   }
 
   /** Bytes written but not yet taken by the peer: ours plus the socket's buffer. */

@@ -13,6 +13,8 @@ export type Identity =
         readonly bytesPerSecond: number;
         readonly burstSeconds: number;
       };
+      /** The profile's payload codec for telemetry and events when no MQTT 5 content type says otherwise. */
+      readonly codec: 'json' | 'cbor' | 'senml+json' | 'senml+cbor';
     }
   | {
       readonly kind: 'apikey';
@@ -21,9 +23,4 @@ export type Identity =
       readonly role: 'admin' | 'operator' | 'viewer';
     };
 
-/** `press-7@acme` → `{id: 'press-7', tenant: 'acme'}`; no `@` means tenant `default` (ARCHITECTURE §5). */
-export function splitUsername(username: string): { id: string; tenant: string } {
-  const at = username.lastIndexOf('@');
-  if (at < 0) return { id: username, tenant: 'default' };
-  return { id: username.slice(0, at), tenant: username.slice(at + 1) };
-}
+export { splitUsername } from '../../core/ids.js';

@@ -113,10 +113,7 @@ export function createMqttTransport(config: MqttConfig, listenConfig: MqttListen
       const ws = wss;
       upgrade = (req, socket, head) => {
         const path = (req.url ?? '').split('?')[0];
-        if (path !== listenConfig.wsPath) {
-          socket.destroy();
-          return;
-        }
+        if (path !== listenConfig.wsPath) return; // another part's upgrade (the app refuses unknown paths)
         ws.handleUpgrade(req, socket, head, (client) => {
           const stream = createWebSocketStream(client);
           (req.socket as Socket).setNoDelay?.(true);

@@ -31,7 +31,7 @@ export function createMqttMetrics(registry: Registry): MqttMetrics {
     }),
     dropped: new Counter({
       name: 'plexus_mqtt_dropped_total',
-      help: 'Messages not delivered, by reason (queue_full, slow_client, payload_format).',
+      help: 'Messages not delivered or not stored, by reason (queue_full, slow_client, payload_format, payload_invalid).',
       labelNames: ['reason'],
       registers,
     }),

@@ -48,6 +48,7 @@ export const handleAck: PacketHandler<AckPacket> = (conn, packet) => {
     }
     case 'pubrel': {
       const known = session.incomingQos2.delete(id);
+      conn.resumeAfterAcks();
       return conn.write(
         v5 && !known
           ? { cmd: 'pubcomp', messageId: id, reasonCode: RC.PACKET_IDENTIFIER_NOT_FOUND }

@@ -3,6 +3,7 @@ import type { IPublishPacket } from 'mqtt-packet';
 import { TokenBucket } from '../../../core/token-bucket.js';
 import { mayPublish } from '../acl.js';
 import type { Connection } from '../connection.js';
+import { deviceDataKind, forwardDeviceData } from '../device-data.js';
 import { encodeAck } from '../fast-path.js';
 import { type Message, messageProperties } from '../message.js';
 import { propertiesProblem } from '../properties.js';
@@ -28,17 +29,36 @@ function resolveTopic(conn: Connection, packet: IPublishPacket): string | undefi
   return packet.topic;
 }
 
+/** Sends a PUBACK/PUBREC in its turn (see Connection.sendAck), with a reason for MQTT 5 failures. */
 function ack(conn: Connection, packet: IPublishPacket, reasonCode: number, reason?: string): void {
-  const messageId = packet.messageId as number;
   if (packet.qos === 0) return;
-  if (packet.qos === 1) conn.incomingUnacked--;
+  conn.sendAck(ackSender(conn, packet, reasonCode, reason));
+}
+
+/** The acknowledgement of one PUBLISH, as a function to run when its turn comes. */
+export function ackSender(
+  conn: Connection,
+  packet: IPublishPacket,
+  reasonCode: number,
+  reason?: string,
+): () => void {
+  const messageId = packet.messageId as number;
   const cmd = packet.qos === 1 ? 'puback' : 'pubrec';
-  if (conn.protocolVersion !== 5 || reasonCode === 0) {
-    conn.writeRaw(encodeAck(cmd, messageId));
-    return;
-  }
-  const withReason = reason !== undefined && conn.problemInfo ? { properties: { reasonString: reason } } : {};
-  conn.write({ cmd, messageId, reasonCode, ...withReason });
+  return () => {
+    if (packet.qos === 1) {
+      conn.incomingUnacked--;
+      conn.resumeAfterAcks();
+    }
+    if (conn.protocolVersion !== 5 || (reasonCode === 0 && reason === undefined)) {
+      conn.writeRaw(encodeAck(cmd, messageId));
+      return;
+    }
+    const withReason =
+      reason !== undefined && conn.problemInfo ? { properties: { reasonString: reason.slice(0, 512) } } : {};
+    // Too long for the client's Maximum Packet Size: the code alone still goes out.
+    if (!conn.write({ cmd, messageId, reasonCode, ...withReason }))
+      conn.write({ cmd, messageId, reasonCode });
+  };
 }
 
 /** Per-device rates from the profile: over the limit, the connection stops being read until it is back under (TCP backpressure, nothing dropped). */
@@ -78,11 +98,14 @@ export const handlePublish: PacketHandler<IPublishPacket> = (conn, packet) => {
   const problem = topicNameProblem(topic);
   if (problem) return conn.protocolError(RC.TOPIC_NAME_INVALID, `topic name ${problem}`); // [MQTT-3.3.2-2]
   if (packet.qos === 2 && session.incomingQos2.has(packet.messageId as number)) {
-    return conn.write({ cmd: 'pubrec', messageId: packet.messageId as number }); // duplicate: acknowledge, do not route again
+    // Duplicate: acknowledge (after the original's PUBREC, which may wait for a commit), do not route again.
+    const messageId = packet.messageId as number;
+    return conn.sendAck(() => conn.write({ cmd: 'pubrec', messageId }));
   }
   if (packet.qos > 0) {
     // Unacknowledged: QoS 1 not yet PUBACKed on this connection, QoS 2 not yet released.
-    if (conn.incomingUnacked + session.incomingQos2.size >= broker.config.receiveMaximum) {
+    const unacked = conn.incomingUnacked + session.incomingQos2.size;
+    if (unacked >= broker.config.receiveMaximum && conn.protocolVersion === 5) {
       return conn.protocolError(
         RC.RECEIVE_MAXIMUM_EXCEEDED,
         'more unacknowledged QoS 1/2 messages than Receive Maximum',
@@ -90,6 +113,9 @@ export const handlePublish: PacketHandler<IPublishPacket> = (conn, packet) => {
     }
     if (packet.qos === 1) conn.incomingUnacked++;
     else session.incomingQos2.add(packet.messageId as number);
+    // MQTT 3.1.1 has no Receive Maximum: a client that runs ahead of our acknowledgements
+    // (held until its data is committed) is simply not read until they catch up.
+    if (unacked + 1 >= broker.config.receiveMaximum) conn.pauseForAcks();
   }
   broker.metrics.received.inc();
   throttle(conn, session, packet.payload.length);
@@ -115,5 +141,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (conn, packet) => {
     from: session.key,
   };
   const receivers = broker.router.publish(session.tenant, message);
+  const kind = deviceDataKind(session, topic);
+  if (kind) return forwardDeviceData(conn, session, packet, kind, message);
   ack(conn, packet, receivers === 0 ? RC.NO_MATCHING_SUBSCRIBERS : RC.SUCCESS);
 };

@@ -1,0 +1,125 @@
+import { applyMapping } from '../codecs/index.js';
+import type { Bus } from '../core/bus.js';
+import type { EventData, ItemRejection, TelemetryData, Uplink, UplinkOutcome } from '../core/envelope.js';
+import type { Logger } from '../core/logger.js';
+import type { TelemetryWriter } from '../store/index.js';
+import type { DeviceProfiles } from './device-profiles.js';
+import { TelemetryErrors } from './errors.js';
+import type { LatestValues } from './latest.js';
+import type { TelemetryMetrics } from './metrics.js';
+import { mappingsOf, timestampProblem, validatePoints } from './model.js';
+
+export interface IngestDeps {
+  readonly writer: TelemetryWriter;
+  readonly profiles: DeviceProfiles;
+  readonly latest: LatestValues;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly metrics: TelemetryMetrics;
+  /** Above this many uncommitted points new data is refused (BUSY) instead of queued without bound. */
+  readonly maxBacklog: number;
+}
+
+const fail = (
+  code: { code: string },
+  message: string,
+  rejected: readonly ItemRejection[] = [],
+): UplinkOutcome => ({
+  accepted: 0,
+  rejected,
+  error: { code: code.code, message },
+});
+
+/**
+ * The telemetry writer's side of `telemetry` and `event` uplinks: map and
+ * validate against the device's profile, commit in the writer's next group,
+ * then acknowledge (the transport releases its PUBACK or HTTP response),
+ * update the latest values and announce the stored data on the bus.
+ */
+export function createIngest(deps: IngestDeps) {
+  const { writer, profiles, latest, bus, log, metrics } = deps;
+
+  async function telemetry(u: Uplink): Promise<UplinkOutcome> {
+    const data = u.data as TelemetryData;
+    const decoded = data.problems;
+    const profile = await profiles.of(u.tenant, u.device);
+    if (!profile) return fail(TelemetryErrors.DEVICE_UNKNOWN, `device ${u.device} does not exist`, decoded);
+    const mapped = applyMapping(data.points, mappingsOf(profile.telemetry));
+    const { valid, rejected } = validatePoints(mapped, profile, u.ts);
+    const allRejected = decoded.length === 0 ? rejected : [...decoded, ...rejected];
+    if (allRejected.length > 0) metrics.points.inc({ result: 'rejected' }, allRejected.length);
+    if (valid.length === 0) return { accepted: 0, rejected: allRejected };
+    if (writer.backlog > deps.maxBacklog) {
+      metrics.points.inc({ result: 'failed' }, valid.length);
+      return fail(TelemetryErrors.BUSY, 'storage is behind; retry shortly', allRejected);
+    }
+    try {
+      await writer.write({
+        points: valid.map((p) => ({
+          tenant: u.tenant,
+          device: u.device,
+          key: p.key,
+          ts: p.ts,
+          value: p.value,
+        })),
+        events: [],
+      });
+    } catch (err) {
+      metrics.points.inc({ result: 'failed' }, valid.length);
+      log.error({ err, tenant: u.tenant, device: u.device }, 'telemetry commit failed');
+      return fail(TelemetryErrors.STORE_FAILED, 'data could not be stored; retry', allRejected);
+    }
+    metrics.points.inc({ result: 'stored' }, valid.length);
+    latest.update(u.tenant, u.device, valid);
+    bus.publish('telemetry', { tenant: u.tenant, device: u.device, points: valid, events: [] });
+    return { accepted: valid.length, rejected: allRejected };
+  }
+
+  async function events(u: Uplink): Promise<UplinkOutcome> {
+    const data = u.data as EventData;
+    const profile = await profiles.of(u.tenant, u.device);
+    if (!profile)
+      return fail(TelemetryErrors.DEVICE_UNKNOWN, `device ${u.device} does not exist`, data.problems);
+    const rejected: ItemRejection[] = [...data.problems];
+    const valid: { type: string; ts: number; data: Record<string, unknown> }[] = [];
+    data.events.forEach((e, index) => {
+      const ts = e.ts === undefined ? u.ts : Math.round(e.ts);
+      const bad = timestampProblem(ts, u.ts, profile.retentionDays);
+      if (bad) rejected.push({ index, reason: bad });
+      else valid.push({ type: e.type, ts, data: e.data });
+    });
+    if (rejected.length > 0) metrics.events.inc({ result: 'rejected' }, rejected.length);
+    if (valid.length === 0) return { accepted: 0, rejected };
+    if (writer.backlog > deps.maxBacklog) {
+      metrics.events.inc({ result: 'failed' }, valid.length);
+      return fail(TelemetryErrors.BUSY, 'storage is behind; retry shortly', rejected);
+    }
+    try {
+      await writer.write({
+        points: [],
+        events: valid.map((e) => ({ tenant: u.tenant, device: u.device, ...e })),
+      });
+    } catch (err) {
+      metrics.events.inc({ result: 'failed' }, valid.length);
+      log.error({ err, tenant: u.tenant, device: u.device }, 'event commit failed');
+      return fail(TelemetryErrors.STORE_FAILED, 'events could not be stored; retry', rejected);
+    }
+    metrics.events.inc({ result: 'stored' }, valid.length);
+    bus.publish('telemetry', { tenant: u.tenant, device: u.device, points: [], events: valid });
+    return { accepted: valid.length, rejected };
+  }
+
+  /** Handles one uplink of ours and acknowledges it exactly once. */
+  function handle(u: Uplink): void {
+    const work = u.kind === 'telemetry' ? telemetry(u) : events(u);
+    work.then(
+      (outcome) => u.ack?.(outcome),
+      (err: unknown) => {
+        log.error({ err, tenant: u.tenant, device: u.device }, 'ingest failed');
+        u.ack?.(fail(TelemetryErrors.STORE_FAILED, 'data could not be stored; retry'));
+      },
+    );
+  }
+
+  return { handle };
+}

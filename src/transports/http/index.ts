@@ -1,0 +1,195 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { problemOf, sendProblem } from '../../api/problem.js';
+import {
+  CodecError,
+  type CodecName,
+  codecFromContentType,
+  decodeEvents,
+  decodeTelemetry,
+} from '../../codecs/index.js';
+import type { Bus } from '../../core/bus.js';
+import type { EventData, TelemetryData, UplinkOutcome } from '../../core/envelope.js';
+import { type ErrorDef, PlexusError } from '../../core/errors.js';
+import { FailureThrottle } from '../../core/failure-throttle.js';
+import { splitUsername } from '../../core/ids.js';
+import { DeviceHttpErrors } from './errors.js';
+
+export { DeviceHttpErrors } from './errors.js';
+
+/** The device as the HTTP transport needs it after authentication. */
+export interface HttpDevice {
+  readonly tenant: string;
+  readonly id: string;
+  readonly codec: CodecName;
+}
+
+export interface DeviceHttpOptions {
+  readonly bus: Bus;
+  /** Verifies a device's secret (the cached registry authenticator); undefined when wrong. */
+  readonly authenticate: (tenant: string, id: string, secret: string) => Promise<HttpDevice | undefined>;
+  readonly maxAuthFailures: number;
+  readonly authFailureWindowSeconds: number;
+  /** How long a request waits for its data to be committed. */
+  readonly ackTimeoutMs?: number;
+}
+
+const CHALLENGE = 'Basic realm="plexus-device", charset="UTF-8"';
+
+/**
+ * The device HTTP API (ARCHITECTURE §5): `/device/v1/telemetry` and
+ * `/device/v1/events`, HTTP Basic auth with the device id (`id` or
+ * `id@tenant`) and secret, payload codec from Content-Type or the profile.
+ * The answer comes after the data is committed: 200 when everything was
+ * kept, 422 with per-point errors when some was not (the valid points are
+ * kept), 400 for an undecodable body, 503 with Retry-After when storage is
+ * behind. Decoding and acknowledgement mirror the MQTT transport.
+ */
+export const deviceHttpRoutes: FastifyPluginAsync<DeviceHttpOptions> = async (app, opts) => {
+  const throttle = new FailureThrottle(
+    { maxFailures: opts.maxAuthFailures, windowMs: opts.authFailureWindowSeconds * 1000 },
+    { now: () => Date.now() },
+  );
+  // Device bodies are bytes in whatever codec they name, so the API's JSON parser does not apply here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  async function authenticate(req: FastifyRequest): Promise<HttpDevice> {
+    const wait = throttle.retryAfter(req.ip);
+    if (wait > 0) {
+      throw new PlexusError(DeviceHttpErrors.TOO_MANY_FAILURES, 'too many failed logins; try again later', {
+        headers: { 'retry-after': String(Math.ceil(wait / 1000)) },
+      });
+    }
+    const header = req.headers.authorization ?? '';
+    const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header);
+    const decoded = m ? Buffer.from(m[1] as string, 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) {
+      throw new PlexusError(
+        DeviceHttpErrors.UNAUTHENTICATED,
+        'send Authorization: Basic base64(deviceId:secret)',
+        {
+          headers: { 'www-authenticate': CHALLENGE },
+        },
+      );
+    }
+    const { id, tenant } = splitUsername(decoded.slice(0, colon));
+    const device = await opts.authenticate(tenant, id, decoded.slice(colon + 1));
+    if (!device) {
+      throttle.fail(req.ip);
+      throw new PlexusError(DeviceHttpErrors.UNAUTHENTICATED, 'unknown device or wrong secret', {
+        headers: { 'www-authenticate': CHALLENGE },
+      });
+    }
+    return device;
+  }
+
+  function codecOf(req: FastifyRequest, device: HttpDevice): CodecName {
+    const type = req.headers['content-type'];
+    if (type === undefined || type === '' || type.startsWith('application/octet-stream')) return device.codec;
+    const codec = codecFromContentType(type);
+    if (!codec) {
+      throw new PlexusError(
+        DeviceHttpErrors.UNSUPPORTED_MEDIA_TYPE,
+        `content type ${type} is not one of application/json, application/cbor, application/senml+json, application/senml+cbor`,
+      );
+    }
+    return codec;
+  }
+
+  function commit(
+    kind: 'telemetry' | 'event',
+    device: HttpDevice,
+    data: TelemetryData | EventData,
+  ): Promise<UplinkOutcome> {
+    return new Promise<UplinkOutcome>((resolve) => {
+      const timer = setTimeout(
+        () =>
+          resolve({
+            accepted: 0,
+            rejected: [],
+            error: { code: 'TELEMETRY_STORE_FAILED', message: 'no answer from storage in time; retry' },
+          }),
+        opts.ackTimeoutMs ?? 30_000,
+      );
+      opts.bus.publish('uplink', {
+        kind,
+        tenant: device.tenant,
+        device: device.id,
+        ts: Date.now(),
+        data,
+        via: 'http',
+        ack: (outcome) => {
+          clearTimeout(timer);
+          resolve(outcome);
+        },
+      });
+    });
+  }
+
+  function answer(req: FastifyRequest, reply: FastifyReply, outcome: UplinkOutcome) {
+    if (outcome.error) {
+      const def: ErrorDef =
+        outcome.error.code === 'TELEMETRY_DEVICE_UNKNOWN'
+          ? DeviceHttpErrors.UNAUTHENTICATED
+          : outcome.error.code === 'TELEMETRY_BUSY'
+            ? DeviceHttpErrors.BUSY
+            : DeviceHttpErrors.STORE_FAILED;
+      return sendProblem(
+        req,
+        reply,
+        new PlexusError(def, outcome.error.message, { headers: { 'retry-after': '1' } }),
+      );
+    }
+    if (outcome.rejected.length === 0)
+      return reply.code(200).send({ accepted: outcome.accepted, rejected: [] });
+    const err = new PlexusError(
+      DeviceHttpErrors.POINTS_REJECTED,
+      `${outcome.rejected.length} rejected, ${outcome.accepted} kept`,
+      {
+        errors: outcome.rejected.map((r) => ({
+          path: r.index !== undefined ? `/${r.index}${r.key ? `/${r.key}` : ''}` : `/${r.key ?? ''}`,
+          message: r.reason,
+        })),
+      },
+    );
+    return reply
+      .code(err.status)
+      .type('application/problem+json')
+      .send({ ...problemOf(err, req.url), accepted: outcome.accepted });
+  }
+
+  const route = (path: string, kind: 'telemetry' | 'event') =>
+    app.post(path, {
+      config: { public: true },
+      schema: {
+        tags: ['device API'],
+        summary:
+          kind === 'telemetry'
+            ? 'Send telemetry as a device (JSON, CBOR, SenML); answered after it is stored'
+            : 'Send events as a device (JSON or CBOR); answered after they are stored',
+      },
+      handler: async (req, reply) => {
+        const device = await authenticate(req);
+        const codec = codecOf(req, device);
+        const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+        let data: TelemetryData | EventData;
+        try {
+          if (kind === 'event') {
+            if (codec !== 'json' && codec !== 'cbor')
+              throw new CodecError(codec, 'events are sent as JSON or CBOR');
+            data = decodeEvents(codec, body);
+          } else data = decodeTelemetry(codec, body, Date.now());
+        } catch (err) {
+          if (!(err instanceof CodecError)) throw err;
+          throw new PlexusError(
+            DeviceHttpErrors.PAYLOAD_INVALID,
+            `${kind} payload (${codec}): ${err.message}`,
+          );
+        }
+        return answer(req, reply, await commit(kind, device, data));
+      },
+    });
+  route('/telemetry', 'telemetry');
+  route('/events', 'event');
+};
