@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ApiErrors } from '../src/api/errors.js';
 import { AuthErrors } from '../src/auth/errors.js';
@@ -8,6 +9,8 @@ import { CoreErrors, type ErrorCatalogue } from '../src/core/errors.js';
 import { AppErrors } from '../src/core/listen.js';
 import { RegistryErrors } from '../src/registry/errors.js';
 import { StoreErrors } from '../src/store/errors.js';
+import { TelemetryErrors } from '../src/telemetry/errors.js';
+import { DeviceHttpErrors } from '../src/transports/http/errors.js';
 
 /** Every catalogue of the code base; a new context adds its own here. */
 const CATALOGUES: ErrorCatalogue[] = [
@@ -18,7 +21,25 @@ const CATALOGUES: ErrorCatalogue[] = [
   AppErrors,
   AuthErrors,
   RegistryErrors,
+  TelemetryErrors,
+  DeviceHttpErrors,
 ];
+
+test('every error catalogue in src/ is in the list above', () => {
+  const src = new URL('../../src/', import.meta.url).pathname;
+  const prefixes = new Set<string>();
+  for (const file of readdirSync(src, { recursive: true }) as string[]) {
+    if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+    for (const m of readFileSync(join(src, file), 'utf8').matchAll(/defineErrors\('([A-Z_]+)'/g)) {
+      prefixes.add(m[1] as string);
+    }
+  }
+  const listed = new Set(
+    CATALOGUES.flatMap((c) => Object.values(c).map((d) => d.code.replace(/_[A-Z0-9]+$/, ''))),
+  );
+  const unlisted = [...prefixes].filter((p) => ![...listed].some((l) => l === p || l.startsWith(`${p}_`)));
+  assert.deepEqual(unlisted, [], 'catalogues missing from CATALOGUES');
+});
 
 test('docs/errors.md lists exactly the error codes the code defines, each with its status and a fix', () => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
