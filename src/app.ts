@@ -159,7 +159,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       authFailureWindowSeconds: config.auth.failureWindowSeconds,
       async authenticate(tenant, id, secret) {
         const found = await deviceAuth.verify(tenant, id, secret);
-        return found && { tenant, id, codec: found.profile.codec };
+        return found && { tenant, id, codec: found.profile.codec, limits: found.profile.limits };
       },
     });
     stream = createLiveStream({ bus, auth: s.auth, registry: s.registry, log });

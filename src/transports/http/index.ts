@@ -12,6 +12,7 @@ import type { EventData, TelemetryData, UplinkOutcome } from '../../core/envelop
 import { type ErrorDef, PlexusError } from '../../core/errors.js';
 import { FailureThrottle } from '../../core/failure-throttle.js';
 import { splitUsername } from '../../core/ids.js';
+import { TokenBucket } from '../../core/token-bucket.js';
 import { DeviceHttpErrors } from './errors.js';
 
 export { DeviceHttpErrors } from './errors.js';
@@ -21,6 +22,12 @@ export interface HttpDevice {
   readonly tenant: string;
   readonly id: string;
   readonly codec: CodecName;
+  /** The profile's per-device rates: one request counts as one message. */
+  readonly limits: {
+    readonly messagesPerSecond: number;
+    readonly bytesPerSecond: number;
+    readonly burstSeconds: number;
+  };
 }
 
 export interface DeviceHttpOptions {
@@ -49,6 +56,35 @@ export const deviceHttpRoutes: FastifyPluginAsync<DeviceHttpOptions> = async (ap
     { maxFailures: opts.maxAuthFailures, windowMs: opts.authFailureWindowSeconds * 1000 },
     { now: () => Date.now() },
   );
+  const rates = new Map<string, { messages: TokenBucket; bytes: TokenBucket }>();
+  /** The profile's rate limits, as on MQTT; over them the device gets 429 with Retry-After (nothing stored). */
+  function limitRate(device: HttpDevice, bytes: number): void {
+    const key = `${device.tenant}\u0000${device.id}`;
+    const now = Date.now();
+    let r = rates.get(key);
+    if (!r) {
+      const l = device.limits;
+      r = {
+        messages: new TokenBucket(l.messagesPerSecond, l.messagesPerSecond * l.burstSeconds, now),
+        bytes: new TokenBucket(l.bytesPerSecond, l.bytesPerSecond * l.burstSeconds, now),
+      };
+      if (rates.size >= 100_000) rates.clear();
+      rates.set(key, r);
+    }
+    const wait = Math.max(r.messages.waitMs(now), r.bytes.waitMs(now));
+    if (wait > 0) {
+      throw new PlexusError(
+        DeviceHttpErrors.RATE_LIMITED,
+        `over the profile's rate limits; retry in ${wait} ms`,
+        {
+          headers: { 'retry-after': String(Math.ceil(wait / 1000)) },
+        },
+      );
+    }
+    r.messages.take(1, now);
+    r.bytes.take(bytes, now);
+  }
+
   // Device bodies are bytes in whatever codec they name, so the API's JSON parser does not apply here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -173,6 +209,7 @@ export const deviceHttpRoutes: FastifyPluginAsync<DeviceHttpOptions> = async (ap
         const device = await authenticate(req);
         const codec = codecOf(req, device);
         const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+        limitRate(device, body.length);
         let data: TelemetryData | EventData;
         try {
           if (kind === 'event') {
