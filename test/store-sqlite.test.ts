@@ -11,6 +11,7 @@ import { runAuditContract } from './contract/audit.contract.js';
 import { runAuthContract } from './contract/auth.contract.js';
 import { runMqttContract } from './contract/mqtt.contract.js';
 import { profile, runRegistryContract, tenant } from './contract/registry.contract.js';
+import { runTelemetryContract } from './contract/telemetry.contract.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'plexus-store-'));
 
@@ -31,6 +32,13 @@ runRegistryContract({ name: 'sqlite', create });
 runAuthContract({ name: 'sqlite', create });
 runAuditContract({ name: 'sqlite', create });
 runMqttContract({ name: 'sqlite', create });
+runTelemetryContract({
+  name: 'sqlite',
+  async create() {
+    const { stores, close } = await create();
+    return { store: stores.telemetry, writer: stores.telemetryWriter, close };
+  },
+});
 
 function rejectsWithCode(fn: () => unknown, code: string): void {
   assert.throws(fn, (err: unknown) => {

@@ -108,8 +108,8 @@ export interface EventQuery {
   readonly from: number;
   readonly to: number;
   readonly type?: string;
-  /** Events strictly before this id (newest first paging). */
-  readonly before?: number;
+  /** Events after this one in newest-first order (paging): older ts, or the same ts and a smaller id. */
+  readonly before?: { readonly ts: number; readonly id: number };
   readonly limit: number;
 }
 

@@ -142,10 +142,18 @@ const NICE = [
   30 * DAY,
 ];
 
-/** The smallest nice interval giving at most `points` buckets over [from, to]. */
+/** Buckets of `interval` touching [from, to]: buckets start at multiples of the interval. */
+export function bucketCount(from: number, to: number, interval: number): number {
+  return Math.floor(to / interval) - Math.floor(from / interval) + 1;
+}
+
+/** The smallest nice interval giving at most `points` (aligned) buckets over [from, to]. */
 export function intervalForPoints(from: number, to: number, points: number): number {
-  const want = Math.max(1, (to - from + 1) / points);
-  return NICE.find((i) => i >= want) ?? Math.ceil(want / DAY) * DAY;
+  const nice = NICE.find((i) => bucketCount(from, to, i) <= points);
+  if (nice !== undefined) return nice;
+  let days = Math.ceil((to - from + 1) / points / DAY);
+  while (bucketCount(from, to, days * DAY) > points) days++;
+  return days * DAY;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ApiErrors } from '../api/errors.js';
 import { PlexusError } from '../core/errors.js';
 import type { Bucket, Scalar, StoredEvent, TelemetryStore } from '../store/index.js';
 import { TelemetryErrors } from './errors.js';
@@ -80,7 +81,7 @@ export function createQueries(store: TelemetryStore) {
     let after: { ts: number; device: string; key: string } | undefined;
     if (q.cursor !== undefined) {
       const m = /^(\d+):([^:]*):(.*)$/.exec(q.cursor);
-      if (!m) throw bad('cursor is not one this API returned');
+      if (!m) throw new PlexusError(ApiErrors.INVALID_CURSOR, 'cursor is not one this API returned');
       after = { ts: Number(m[1]), device: m[2] as string, key: m[3] as string };
     }
     const all: RawItem[] = [];
@@ -138,7 +139,7 @@ export function createQueries(store: TelemetryStore) {
     events(
       tenant: string,
       device: string,
-      q: { from: number; to: number; type?: string; before?: number; limit: number },
+      q: { from: number; to: number; type?: string; before?: { ts: number; id: number }; limit: number },
     ): Promise<StoredEvent[]> {
       return store.events({ tenant, device, ...q });
     },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { tenantOf } from '../api/context.js';
+import { ApiErrors } from '../api/errors.js';
 import { PlexusError } from '../core/errors.js';
 import type { RegistryService } from '../registry/index.js';
 import { TelemetryErrors } from './errors.js';
@@ -56,6 +57,8 @@ const EventsQuerySchema = Type.Object(
 );
 const Value = Type.Union([Type.Number(), Type.Boolean(), Type.String()]);
 const LatestSchema = Type.Record(Type.String(), Type.Object({ ts: Type.Number(), value: Value }));
+
+const badCursor = () => new PlexusError(ApiErrors.INVALID_CURSOR, 'cursor is not one this API returned');
 
 const bad = (message: string, path: string) =>
   new PlexusError(TelemetryErrors.BAD_QUERY, message, {
@@ -251,10 +254,11 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<{
       const to = timeParam(req.query.to, now(), 'to');
       const from = timeParam(req.query.from, 0, 'from');
       const limit = req.query.limit ?? 100;
-      let before: number | undefined;
+      let before: { ts: number; id: number } | undefined;
       if (req.query.cursor !== undefined) {
-        before = Number(req.query.cursor);
-        if (!Number.isInteger(before)) throw bad('cursor is not one this API returned', 'cursor');
+        const m = /^(-?\d{1,16})\.(\d{1,16})$/.exec(req.query.cursor);
+        if (!m) throw badCursor();
+        before = { ts: Number(m[1]), id: Number(m[2]) };
       }
       const rows = await telemetry.events(tenant, req.params.id, {
         from,
@@ -265,7 +269,7 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<{
       });
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];
-      return rows.length > limit && last ? { items, next: String(last.id) } : { items };
+      return rows.length > limit && last ? { items, next: `${last.ts}.${last.id}` } : { items };
     },
   });
 };

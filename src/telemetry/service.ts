@@ -60,11 +60,11 @@ export function createTelemetryService(deps: TelemetryDeps) {
     const device = change.kind === 'device-deleted' ? change.device : undefined;
     latest.forget(change.tenant, device);
     activity.forget(change.tenant, device);
-    writer
-      .forget(change.tenant, device)
-      .catch((err: unknown) =>
-        log.error({ err, tenant: change.tenant, device }, 'deleting telemetry failed'),
-      );
+    writer.forget(change.tenant, device).then(
+      // A read between the two forgets may have reloaded the old values from storage: drop them again.
+      () => latest.forget(change.tenant, device),
+      (err: unknown) => log.error({ err, tenant: change.tenant, device }, 'deleting telemetry failed'),
+    );
   });
 
   const retention = () => enforceRetention(registry, writer, clock.now(), log);

@@ -84,20 +84,19 @@ export function createSqliteTelemetryStore(db: SqliteDb): TelemetryStore {
       return mergeRollups(rows, q.interval);
     },
     async events(q: EventQuery) {
+      // Newest first by time; (ts, id) pages stay exact when older events arrive after newer ones.
+      const b = q.before ?? { ts: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
       const rows = prepare(
         `SELECT id, ts, type, data FROM device_events
-         WHERE tenant = ? AND device = ? AND ts >= ? AND ts <= ? AND (? IS NULL OR type = ?) AND id < ?
+         WHERE tenant = ? AND device = ? AND ts >= ? AND ts <= ? AND (? IS NULL OR type = ?)
+           AND (ts < ? OR (ts = ? AND id < ?))
          ORDER BY ts DESC, id DESC LIMIT ?`,
-      ).all(
-        q.tenant,
-        q.device,
-        q.from,
-        q.to,
-        q.type ?? null,
-        q.type ?? null,
-        q.before ?? Number.MAX_SAFE_INTEGER,
-        q.limit,
-      ) as { id: number; ts: number; type: string; data: string }[];
+      ).all(q.tenant, q.device, q.from, q.to, q.type ?? null, q.type ?? null, b.ts, b.ts, b.id, q.limit) as {
+        id: number;
+        ts: number;
+        type: string;
+        data: string;
+      }[];
       return rows.map((r): StoredEvent => ({ id: r.id, ts: r.ts, type: r.type, data: JSON.parse(r.data) }));
     },
   };
