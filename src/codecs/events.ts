@@ -54,7 +54,12 @@ function readEvent(reader: DataReader, e: unknown, index: number | undefined): D
   if (rawTs !== undefined && ts === undefined) return makeProblem(index, 'ts', tsProblem(rawTs));
   const data = reader.object(e, 1, true);
   if (data === undefined) return makeProblem(index, reader.failedKey(), reader.reason);
-  return ts === undefined ? { type, data } : { type, ts, data };
+  return {
+    type,
+    data,
+    ...(ts === undefined ? {} : { ts }),
+    ...(index === undefined ? {} : { index }),
+  };
 }
 
 /**

@@ -35,6 +35,8 @@ export interface DecodedEvent {
   readonly type: string;
   readonly ts?: number;
   readonly data: Record<string, unknown>;
+  /** Position in the payload when it was an array (for error paths). */
+  readonly index?: number;
 }
 
 export interface DecodedEvents {

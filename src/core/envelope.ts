@@ -56,6 +56,8 @@ export interface EventData {
     readonly type: string;
     readonly ts?: number;
     readonly data: Record<string, unknown>;
+    /** Position in the payload when it was an array (for error paths). */
+    readonly index?: number;
   }[];
   readonly problems: readonly ItemRejection[];
 }

@@ -29,9 +29,8 @@ export interface WriteBatch {
 }
 
 export interface WriteResult {
-  /** Points stored now (duplicates of stored points are not counted). */
-  readonly inserted: number;
-  readonly duplicates: number;
+  /** Per point of the batch: 1 when stored now, 0 for a duplicate of a stored point. */
+  readonly stored: Uint8Array;
 }
 
 /** What to delete: one device's (or a whole tenant's) data older than the cut-offs, in epoch ms. */
@@ -47,9 +46,10 @@ export interface PurgeRule {
 export interface TelemetryWriter {
   /**
    * Resolves once the batch is committed (or rejects: nothing of it is
-   * stored). Batches written close together share one commit.
+   * stored), with one flag per point: true when stored now, false for a
+   * duplicate of a stored point. Batches written close together share one commit.
    */
-  write(batch: WriteBatch): Promise<void>;
+  write(batch: WriteBatch): Promise<boolean[]>;
   /** Points handed to write() and not yet committed (for backpressure). */
   readonly backlog: number;
   /** Deletes by retention rules; returns the rows removed. */

@@ -53,8 +53,9 @@ export function createIngest(deps: IngestDeps) {
       metrics.points.inc({ result: 'failed' }, valid.length);
       return fail(TelemetryErrors.BUSY, 'storage is behind; retry shortly', allRejected);
     }
+    let stored: readonly boolean[];
     try {
-      await writer.write({
+      stored = await writer.write({
         points: valid.map((p) => ({
           tenant: u.tenant,
           device: u.device,
@@ -69,9 +70,15 @@ export function createIngest(deps: IngestDeps) {
       log.error({ err, tenant: u.tenant, device: u.device }, 'telemetry commit failed');
       return fail(TelemetryErrors.STORE_FAILED, 'data could not be stored; retry', allRejected);
     }
-    metrics.points.inc({ result: 'stored' }, valid.length);
-    latest.update(u.tenant, u.device, valid);
-    bus.publish('telemetry', { tenant: u.tenant, device: u.device, points: valid, events: [] });
+    // A duplicate of a stored point (a resend) is accepted but changes nothing: the first value stays,
+    // so only newly stored points update the latest values and go out on the bus.
+    const fresh = stored.every(Boolean) ? valid : valid.filter((_, i) => stored[i]);
+    metrics.points.inc({ result: 'stored' }, fresh.length);
+    if (fresh.length < valid.length) metrics.points.inc({ result: 'duplicate' }, valid.length - fresh.length);
+    if (fresh.length > 0) {
+      latest.update(u.tenant, u.device, fresh);
+      bus.publish('telemetry', { tenant: u.tenant, device: u.device, points: fresh, events: [] });
+    }
     return { accepted: valid.length, rejected: allRejected };
   }
 
@@ -82,12 +89,13 @@ export function createIngest(deps: IngestDeps) {
       return fail(TelemetryErrors.DEVICE_UNKNOWN, `device ${u.device} does not exist`, data.problems);
     const rejected: ItemRejection[] = [...data.problems];
     const valid: { type: string; ts: number; data: Record<string, unknown> }[] = [];
-    data.events.forEach((e, index) => {
+    for (const e of data.events) {
       const ts = e.ts === undefined ? u.ts : Math.round(e.ts);
       const bad = timestampProblem(ts, u.ts, profile.retentionDays);
-      if (bad) rejected.push({ index, reason: bad });
+      if (bad)
+        rejected.push({ ...(e.index === undefined ? {} : { index: e.index }), key: 'ts', reason: bad });
       else valid.push({ type: e.type, ts, data: e.data });
-    });
+    }
     if (rejected.length > 0) metrics.events.inc({ result: 'rejected' }, rejected.length);
     if (valid.length === 0) return { accepted: 0, rejected };
     if (writer.backlog > deps.maxBacklog) {

@@ -19,7 +19,7 @@ export function createTelemetryMetrics(registry: Registry, backlog: () => number
   return {
     points: new Counter({
       name: 'plexus_telemetry_points_total',
-      help: 'Telemetry points by result: stored, rejected (invalid), failed (storage error or overload).',
+      help: 'Telemetry points by result: stored, duplicate (already stored), rejected (invalid), failed (storage error or overload).',
       labelNames: ['result'],
       registers,
     }),

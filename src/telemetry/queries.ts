@@ -108,7 +108,9 @@ export function createQueries(store: TelemetryStore) {
   return {
     history(q: HistoryQuery) {
       if (q.to < q.from) throw bad('`to` is before `from`');
-      if (q.devices.length === 0 || q.keys.length === 0) throw bad('name at least one device and one key');
+      if (q.devices.length === 0) throw bad('name at least one device');
+      // A device without data has no keys yet: an empty history, not an error.
+      if (q.keys.length === 0) return Promise.resolve({ items: [] });
       return q.agg || q.interval !== undefined || q.points !== undefined ? aggregated(q) : raw(q);
     },
     /** Raw points of one series in pages, oldest first (for streamed exports). */

@@ -113,14 +113,16 @@ export function createTelemetryWriteOps(db: SqliteDb) {
     const minutes = new Map<string, Roll>();
     const hours = new Map<string, Roll>();
     const newest = new Map<number, { ts: number; kind: number; num: number | null; txt: string | null }>();
-    let inserted = 0;
+    const stored = new Uint8Array(batch.points.length);
+    let i = -1;
     for (const p of batch.points) {
+      i++;
       const series = seriesId(p.tenant, p.device, p.key);
       const kind = kindOf(p.value);
       const num = kind === 0 ? (p.value as number) : kind === 1 ? (p.value ? 1 : 0) : null;
       const txt = kind === 2 ? (p.value as string) : null;
       if (insert.run(series, p.ts, kind, num, txt).changes === 0) continue;
-      inserted++;
+      stored[i] = 1;
       if (kind === 0) {
         addRoll(minutes, series, p.ts - (p.ts % MINUTE), p.ts, num as number);
         addRoll(hours, series, p.ts - (p.ts % HOUR), p.ts, num as number);
@@ -133,7 +135,7 @@ export function createTelemetryWriteOps(db: SqliteDb) {
     for (const [series, n] of newest) latest.run(series, n.ts, n.kind, n.num, n.txt);
     const ev = prepare('INSERT INTO device_events (tenant, device, ts, type, data) VALUES (?, ?, ?, ?, ?)');
     for (const e of batch.events) ev.run(e.tenant, e.device, e.ts, e.type, JSON.stringify(e.data));
-    return { inserted, duplicates: batch.points.length - inserted };
+    return { stored };
   });
 
   function seriesFilter(rule: PurgeRule): { sql: string; args: string[] } {

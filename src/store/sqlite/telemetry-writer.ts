@@ -1,6 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../core/logger.js';
-import type { EventRow, PointRow, PurgeRule, TelemetryWriter, WriteBatch } from '../telemetry.js';
+import type {
+  EventRow,
+  PointRow,
+  PurgeRule,
+  TelemetryWriter,
+  WriteBatch,
+  WriteResult,
+} from '../telemetry.js';
 import type { WorkerReply, WorkerRequest } from './telemetry-worker.js';
 
 /** Points per transaction: large enough to amortise the commit, small enough to keep it short (ms). */
@@ -8,7 +15,7 @@ const MAX_BATCH_POINTS = 5_000;
 
 interface Waiting {
   readonly batch: WriteBatch;
-  readonly resolve: () => void;
+  readonly resolve: (stored: boolean[]) => void;
   readonly reject: (err: Error) => void;
 }
 
@@ -42,10 +49,10 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     return this.#backlog;
   }
 
-  write(batch: WriteBatch): Promise<void> {
+  write(batch: WriteBatch): Promise<boolean[]> {
     if (this.#closed) return Promise.reject(new Error('telemetry writer is closed'));
-    if (batch.points.length === 0 && batch.events.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+    if (batch.points.length === 0 && batch.events.length === 0) return Promise.resolve([]);
+    return new Promise<boolean[]>((resolve, reject) => {
       this.#queue.push({ batch, resolve, reject });
       this.#backlog += batch.points.length + batch.events.length;
       this.#schedule();
@@ -102,8 +109,17 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     const size = points.length + events.length;
     this.#call({ op: 'write', batch: { points, events } })
       .then(
-        () => {
-          for (const w of taken) w.resolve();
+        (result) => {
+          // Hand each caller the flags of its own points (they were concatenated in order).
+          const { stored } = result as WriteResult;
+          let at = 0;
+          for (const w of taken) {
+            const n = w.batch.points.length;
+            const flags: boolean[] = new Array(n);
+            for (let i = 0; i < n; i++) flags[i] = stored[at + i] === 1;
+            at += n;
+            w.resolve(flags);
+          }
         },
         (err: Error) => {
           for (const w of taken) w.reject(err);

@@ -48,6 +48,10 @@ export function ackSender(
     if (packet.qos === 1) {
       conn.incomingUnacked--;
       conn.resumeAfterAcks();
+    } else if (reasonCode >= 0x80) {
+      // A refused QoS 2 message ends here: its id is free again [MQTT-4.3.3], no PUBREL follows.
+      conn.session?.incomingQos2.delete(messageId);
+      conn.resumeAfterAcks();
     }
     if (conn.protocolVersion !== 5 || (reasonCode === 0 && reason === undefined)) {
       conn.writeRaw(encodeAck(cmd, messageId));
