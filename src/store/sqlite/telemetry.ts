@@ -23,6 +23,19 @@ function scalarOf(r: ValueRow): Scalar {
   return r.txt as string;
 }
 
+/** A row of telemetry_1m / telemetry_1h. */
+interface RollupRow {
+  bucket: number;
+  count: number;
+  min: number;
+  max: number;
+  sum: number;
+  first_ts: number;
+  first: number;
+  last_ts: number;
+  last: number;
+}
+
 const SERIES = 'SELECT id FROM telemetry_series WHERE tenant = ? AND device = ? AND key = ?';
 
 /**
@@ -70,17 +83,7 @@ export function createSqliteTelemetryStore(db: SqliteDb): TelemetryStore {
       const rows = prepare(
         `SELECT bucket, count, min, max, sum, first_ts, first, last_ts, last FROM ${table}
          WHERE series = (${SERIES}) AND bucket >= ? AND bucket <= ? ORDER BY bucket`,
-      ).all(q.tenant, q.device, q.key, q.from, q.to) as {
-        bucket: number;
-        count: number;
-        min: number;
-        max: number;
-        sum: number;
-        first_ts: number;
-        first: number;
-        last_ts: number;
-        last: number;
-      }[];
+      ).all(q.tenant, q.device, q.key, q.from, q.to) as RollupRow[];
       return mergeRollups(rows, q.interval);
     },
     async events(q: EventQuery) {
@@ -125,20 +128,7 @@ export function bucketPoints(points: Iterable<{ ts: number; num: number }>, inte
 }
 
 /** Merges minute/hour rollups into buckets of `interval` ms (a multiple of the rollup width). */
-export function mergeRollups(
-  rows: readonly {
-    bucket: number;
-    count: number;
-    min: number;
-    max: number;
-    sum: number;
-    first_ts: number;
-    first: number;
-    last_ts: number;
-    last: number;
-  }[],
-  interval: number,
-): Bucket[] {
+export function mergeRollups(rows: readonly RollupRow[], interval: number): Bucket[] {
   const out: Bucket[] = [];
   type Acc = { -readonly [K in keyof Bucket]: Bucket[K] } & { firstTs: number; lastTs: number };
   let cur: Acc | undefined;
