@@ -100,6 +100,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         clock,
         log,
         metrics: metrics.registry,
+        maxBacklog: config.telemetry.maxBacklog,
       }),
     };
     bootstrapResult = await bootstrap(built, config.admin);

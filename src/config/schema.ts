@@ -207,6 +207,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    telemetry: Type.Object(
+      {
+        maxBacklog: Type.Integer({
+          minimum: 0,
+          maximum: 10_000_000,
+          default: 200_000,
+          description:
+            'Points and events waiting for a commit above which new data is refused (TELEMETRY_BUSY) instead of held in memory.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );
