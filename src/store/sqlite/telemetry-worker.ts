@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PurgeRule, WriteBatch } from '../telemetry.js';
+import type { PurgeRule } from '../telemetry.js';
 import { openSqlite } from './database.js';
-import { createTelemetryWriteOps } from './telemetry-write.js';
+import { createTelemetryWriteOps, type PackedBatch } from './telemetry-write.js';
 
 /**
  * The SQLite telemetry writer's thread (ARCHITECTURE §7): it owns a write
@@ -9,7 +9,7 @@ import { createTelemetryWriteOps } from './telemetry-write.js';
  * sockets. Requests are answered in order, one transaction each.
  */
 export type WorkerRequest =
-  | { readonly id: number; readonly op: 'write'; readonly batch: WriteBatch }
+  | { readonly id: number; readonly op: 'write'; readonly batch: PackedBatch }
   | { readonly id: number; readonly op: 'purge'; readonly rules: readonly PurgeRule[] }
   | { readonly id: number; readonly op: 'forget'; readonly tenant: string; readonly device?: string }
   | { readonly id: number; readonly op: 'close' };

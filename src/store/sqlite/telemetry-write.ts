@@ -1,5 +1,6 @@
-import type { PurgeRule, Scalar, WriteBatch, WriteResult } from '../telemetry.js';
+import type { EventRow, PurgeRule, WriteResult } from '../telemetry.js';
 import { type Prepare, type SqliteDb, statementCache } from './database.js';
+import type { PackedPoints } from './telemetry-pack.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -15,8 +16,10 @@ interface Roll {
   last: number;
 }
 
-function kindOf(v: Scalar): 0 | 1 | 2 {
-  return typeof v === 'number' ? 0 : typeof v === 'boolean' ? 1 : 2;
+/** A write as the writer thread receives it (see telemetry-pack.ts). */
+export interface PackedBatch {
+  readonly points: PackedPoints;
+  readonly events: readonly EventRow[];
 }
 
 /**
@@ -28,11 +31,22 @@ function kindOf(v: Scalar): 0 | 1 | 2 {
  */
 export function createTelemetryWriteOps(db: SqliteDb) {
   const prepare: Prepare = statementCache(db);
-  const seriesIds = new Map<string, number>();
+  // tenant → device → key → series id: three lookups, no key string built per point.
+  const seriesIds = new Map<string, Map<string, Map<string, number>>>();
+  let cachedSeries = 0;
 
   function seriesId(tenant: string, device: string, key: string): number {
-    const k = `${tenant}\u0000${device}\u0000${key}`;
-    let id = seriesIds.get(k);
+    let devices = seriesIds.get(tenant);
+    if (!devices) {
+      devices = new Map();
+      seriesIds.set(tenant, devices);
+    }
+    let keys = devices.get(device);
+    if (!keys) {
+      keys = new Map();
+      devices.set(device, keys);
+    }
+    let id = keys.get(key);
     if (id === undefined) {
       prepare('INSERT OR IGNORE INTO telemetry_series (tenant, device, key) VALUES (?, ?, ?)').run(
         tenant,
@@ -46,17 +60,27 @@ export function createTelemetryWriteOps(db: SqliteDb) {
           key,
         ) as { id: number }
       ).id;
-      if (seriesIds.size >= 200_000) seriesIds.clear();
-      seriesIds.set(k, id);
+      if (++cachedSeries > 200_000) {
+        seriesIds.clear();
+        cachedSeries = 0;
+      }
+      keys.set(key, id);
     }
     return id;
   }
 
-  function addRoll(rolls: Map<string, Roll>, series: number, bucket: number, ts: number, v: number): void {
-    const k = `${series}:${bucket}`;
-    const r = rolls.get(k);
+  /** Rolls of one batch by series, then by bucket start (numbers: no key strings per point). */
+  type Rolls = Map<number, Map<number, Roll>>;
+
+  function addRoll(rolls: Rolls, series: number, bucket: number, ts: number, v: number): void {
+    let bySeries = rolls.get(series);
+    if (!bySeries) {
+      bySeries = new Map();
+      rolls.set(series, bySeries);
+    }
+    const r = bySeries.get(bucket);
     if (!r) {
-      rolls.set(k, { count: 1, min: v, max: v, sum: v, firstTs: ts, first: v, lastTs: ts, last: v });
+      bySeries.set(bucket, { count: 1, min: v, max: v, sum: v, firstTs: ts, first: v, lastTs: ts, last: v });
       return;
     }
     r.count++;
@@ -73,7 +97,7 @@ export function createTelemetryWriteOps(db: SqliteDb) {
     }
   }
 
-  function upsertRolls(table: 'telemetry_1m' | 'telemetry_1h', rolls: Map<string, Roll>): void {
+  function upsertRolls(table: 'telemetry_1m' | 'telemetry_1h', rolls: Rolls): void {
     const stmt =
       prepare(`INSERT INTO ${table} (series, bucket, count, min, max, sum, first_ts, first, last_ts, last)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -86,53 +110,52 @@ export function createTelemetryWriteOps(db: SqliteDb) {
         first_ts = min(first_ts, excluded.first_ts),
         last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
         last_ts = max(last_ts, excluded.last_ts)`);
-    for (const [k, r] of rolls) {
-      const sep = k.indexOf(':');
-      stmt.run(
-        Number(k.slice(0, sep)),
-        Number(k.slice(sep + 1)),
-        r.count,
-        r.min,
-        r.max,
-        r.sum,
-        r.firstTs,
-        r.first,
-        r.lastTs,
-        r.last,
-      );
+    for (const [series, bySeries] of rolls) {
+      for (const [bucket, r] of bySeries) {
+        stmt.run(series, bucket, r.count, r.min, r.max, r.sum, r.firstTs, r.first, r.lastTs, r.last);
+      }
     }
   }
 
-  const writeTx = db.transaction((batch: WriteBatch): WriteResult => {
+  const writeTx = db.transaction((batch: PackedBatch): WriteResult => {
     const insert = prepare(
       'INSERT OR IGNORE INTO telemetry (series, ts, kind, num, txt) VALUES (?, ?, ?, ?, ?)',
     );
     const latest = prepare(`INSERT INTO telemetry_latest (series, ts, kind, num, txt) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, kind = excluded.kind, num = excluded.num, txt = excluded.txt
       WHERE excluded.ts >= telemetry_latest.ts`);
-    const minutes = new Map<string, Roll>();
-    const hours = new Map<string, Roll>();
-    const newest = new Map<number, { ts: number; kind: number; num: number | null; txt: string | null }>();
-    const stored = new Uint8Array(batch.points.length);
-    let i = -1;
-    for (const p of batch.points) {
-      i++;
-      const series = seriesId(p.tenant, p.device, p.key);
-      const kind = kindOf(p.value);
-      const num = kind === 0 ? (p.value as number) : kind === 1 ? (p.value ? 1 : 0) : null;
-      const txt = kind === 2 ? (p.value as string) : null;
-      if (insert.run(series, p.ts, kind, num, txt).changes === 0) continue;
+    const p = batch.points;
+    const ids = p.tenants.map((t, i) => seriesId(t, p.devices[i] as string, p.keys[i] as string));
+    const minutes: Rolls = new Map();
+    const hours: Rolls = new Map();
+    // Newest stored point per dictionary entry, as a point index (-1: none).
+    const newest = new Int32Array(ids.length).fill(-1);
+    const n = p.ts.length;
+    const stored = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = p.series[i] as number;
+      const series = ids[s] as number;
+      const ts = p.ts[i] as number;
+      const kind = p.kind[i] as number;
+      const num = kind === 2 ? null : (p.num[i] as number);
+      const txt = kind === 2 ? (p.texts[i] as string) : null;
+      if (insert.run(series, ts, kind, num, txt).changes === 0) continue;
       stored[i] = 1;
       if (kind === 0) {
-        addRoll(minutes, series, p.ts - (p.ts % MINUTE), p.ts, num as number);
-        addRoll(hours, series, p.ts - (p.ts % HOUR), p.ts, num as number);
+        addRoll(minutes, series, ts - (ts % MINUTE), ts, num as number);
+        addRoll(hours, series, ts - (ts % HOUR), ts, num as number);
       }
-      const n = newest.get(series);
-      if (!n || p.ts >= n.ts) newest.set(series, { ts: p.ts, kind, num, txt });
+      const prev = newest[s] as number;
+      if (prev < 0 || ts >= (p.ts[prev] as number)) newest[s] = i;
     }
     upsertRolls('telemetry_1m', minutes);
     upsertRolls('telemetry_1h', hours);
-    for (const [series, n] of newest) latest.run(series, n.ts, n.kind, n.num, n.txt);
+    for (let s = 0; s < ids.length; s++) {
+      const i = newest[s] as number;
+      if (i < 0) continue;
+      const kind = p.kind[i] as number;
+      latest.run(ids[s], p.ts[i], kind, kind === 2 ? null : p.num[i], kind === 2 ? p.texts[i] : null);
+    }
     const ev = prepare('INSERT INTO device_events (tenant, device, ts, type, data) VALUES (?, ?, ?, ?, ?)');
     for (const e of batch.events) ev.run(e.tenant, e.device, e.ts, e.type, JSON.stringify(e.data));
     return { stored };
@@ -177,10 +200,11 @@ export function createTelemetryWriteOps(db: SqliteDb) {
     db.prepare(`DELETE FROM telemetry_series WHERE ${where}`).run(...args);
     db.prepare(`DELETE FROM device_events WHERE ${where}`).run(...args);
     seriesIds.clear();
+    cachedSeries = 0;
   });
 
   return {
-    write: (batch: WriteBatch): WriteResult => writeTx(batch),
+    write: (batch: PackedBatch): WriteResult => writeTx(batch),
     purge: (rules: readonly PurgeRule[]): number => purgeTx(rules),
     forget: (tenant: string, device?: string): void => forgetTx(tenant, device),
   };

@@ -8,6 +8,7 @@ import type {
   WriteBatch,
   WriteResult,
 } from '../telemetry.js';
+import { packPoints } from './telemetry-pack.js';
 import type { WorkerReply, WorkerRequest } from './telemetry-worker.js';
 
 /** Points per transaction: large enough to amortise the commit, small enough to keep it short (ms). */
@@ -107,7 +108,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     }
     this.#writing = true;
     const size = points.length + events.length;
-    this.#call({ op: 'write', batch: { points, events } })
+    this.#call({ op: 'write', batch: { points: packPoints(points), events } })
       .then(
         (result) => {
           // Hand each caller the flags of its own points (they were concatenated in order).
