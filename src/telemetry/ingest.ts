@@ -39,13 +39,28 @@ const fail = (
 export function createIngest(deps: IngestDeps) {
   const { writer, profiles, latest, bus, log, metrics } = deps;
 
+  /**
+   * The time of points sent without one: the receive time, but strictly after
+   * the previous such stamp of the device. Two messages in the same
+   * millisecond would otherwise get the same time, and the second would be
+   * taken for a resend of the first (one point per key and millisecond).
+   */
+  const lastStamp = new Map<string, number>();
+  function stampFor(u: Uplink): number {
+    const k = `${u.tenant}\u0000${u.device}`;
+    const stamp = Math.max(u.ts, (lastStamp.get(k) ?? 0) + 1);
+    if (lastStamp.size >= 200_000) lastStamp.clear();
+    lastStamp.set(k, stamp);
+    return stamp;
+  }
+
   async function telemetry(u: Uplink): Promise<UplinkOutcome> {
     const data = u.data as TelemetryData;
     const decoded = data.problems;
     const profile = await profiles.of(u.tenant, u.device);
     if (!profile) return fail(TelemetryErrors.DEVICE_UNKNOWN, `device ${u.device} does not exist`, decoded);
     const mapped = applyMapping(data.points, mappingsOf(profile.telemetry));
-    const { valid, rejected } = validatePoints(mapped, profile, u.ts);
+    const { valid, rejected } = validatePoints(mapped, profile, u.ts, stampFor(u));
     const allRejected = decoded.length === 0 ? rejected : [...decoded, ...rejected];
     if (allRejected.length > 0) metrics.points.inc({ result: 'rejected' }, allRejected.length);
     if (valid.length === 0) return { accepted: 0, rejected: allRejected };

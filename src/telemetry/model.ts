@@ -50,11 +50,13 @@ export function validatePoints(
   points: readonly { key: string; value: Scalar; ts?: number; unit?: string }[],
   profile: ProfileRules,
   receivedAt: number,
+  /** Time given to points that carry none (default: receivedAt). */
+  stamp: number = receivedAt,
 ): { valid: ValidPoint[]; rejected: ItemRejection[] } {
   const valid: ValidPoint[] = [];
   const rejected: ItemRejection[] = [];
   for (const p of points) {
-    const ts = p.ts === undefined ? receivedAt : Math.round(p.ts);
+    const ts = p.ts === undefined ? stamp : Math.round(p.ts);
     const bad =
       timestampProblem(ts, receivedAt, profile.retentionDays) ?? valueProblem(p, profile.telemetry[p.key]);
     if (bad) rejected.push({ key: p.key, reason: bad });
