@@ -812,6 +812,15 @@ async function scenarioRuns(broker, id, credsFile, rate) {
       rep--;
       continue;
     }
+    if (up && g.otherCpuPct > opts.maxNoise) {
+      row.noisy_kept = true;
+      noteIncident(
+        broker,
+        id,
+        rep,
+        `kept although other processes used ${g.otherCpuPct} % of a core during it (${opts.noiseRetries} repetitions used up)`,
+      );
+    }
     if (!up) noteIncident(broker, id, rep, `broker process died during the run${broker.exitNote}`);
     else if (r.errors)
       noteIncident(broker, id, rep, `generator errors ${JSON.stringify(r.error_detail)}`, {
@@ -1029,7 +1038,7 @@ async function queryScenario(plexus, secret) {
   agent.destroy();
   const sorted = [...times].sort((x, y) => x - y);
   const query = {
-    url: url.replace(/from=\d+&to=\d+/, 'from=<30 days ago>&to=<now>'),
+    url: url.replace(/from=\d+&to=\d+/, `from=<${opts.days} days ago>&to=<now>`),
     calls: times.length,
     first_call_ms: first.ms,
     median_ms: median(times),
@@ -1235,7 +1244,11 @@ function report(names, summary, meta, checks, history, profile) {
     `bench script on Node ${v.bench_node}`,
   );
   out += `- ${who.join('; ')}\n`;
-  out += `- broker on CPU ${opts.plexusCpus === '0' ? '0' : `${opts.plexusCpus} (Plexus), 0 (Mosquitto)`} (Plexus's SQLite writer thread shares it), generator on CPU ${GEN_CPU}; MQTT 3.1.1, QoS 1, ${opts.devices} devices, ${opts.keys} keys per message (${meta.payload_bytes ?? '?'}-byte JSON payload with its own ms timestamp), ${opts.window} PUBLISHes in flight per device; median of ${opts.reps} run(s) of ${opts.duration} s after a ${opts.warmup} s warm-up, fresh broker (and fresh copy of the provisioned data dir) per scenario\n`;
+  const pinning =
+    opts.plexusCpus === '0'
+      ? "broker on CPU 0 (Plexus's SQLite writer thread shares it with the main thread)"
+      : `Plexus on CPUs ${opts.plexusCpus} (--plexus-cpus; sharing the generator's CPU), Mosquitto on CPU 0`;
+  out += `- ${pinning}, generator on CPU ${GEN_CPU}; MQTT 3.1.1, QoS 1, ${opts.devices} devices, ${opts.keys} keys per message (${meta.payload_bytes ?? '?'}-byte JSON payload with its own ms timestamp), ${opts.window} PUBLISHes in flight per device; median of ${opts.reps} run(s) of ${opts.duration} s after a ${opts.warmup} s warm-up, fresh broker (and fresh copy of the provisioned data dir) per scenario\n`;
   if (opts.only.includes('paced'))
     out += `- paced at ${fmt(meta.paced_rate)} msg/s = ${fmt(meta.paced_rate * opts.keys)} points/s (${meta.paced_rate_source}), spread over the devices in 1 ms ticks\n`;
   if (opts.only.includes('paced-50k'))
