@@ -28,11 +28,6 @@ export interface WriteBatch {
   readonly events: readonly EventRow[];
 }
 
-export interface WriteResult {
-  /** Per point of the batch: 1 when stored now, 0 for a duplicate of a stored point. */
-  readonly stored: Uint8Array;
-}
-
 /** What to delete: one device's (or a whole tenant's) data older than the cut-offs, in epoch ms. */
 export interface PurgeRule {
   readonly tenant: string;
@@ -45,12 +40,13 @@ export interface PurgeRule {
 
 export interface TelemetryWriter {
   /**
-   * Resolves once the batch is committed (or rejects: nothing of it is
+   * Resolves once the batch is durable (or rejects: nothing of it is
    * stored), with one flag per point: true when stored now, false for a
-   * duplicate of a stored point. Batches written close together share one commit.
+   * duplicate of a stored point. Batches written close together share one
+   * commit. Reads of the TelemetryStore see every write that resolved.
    */
   write(batch: WriteBatch): Promise<boolean[]>;
-  /** Points handed to write() and not yet committed (for backpressure). */
+  /** Points and events handed to write() and not yet in the tables (for backpressure). */
   readonly backlog: number;
   /** Deletes by retention rules; returns the rows removed. */
   purge(rules: readonly PurgeRule[]): Promise<number>;

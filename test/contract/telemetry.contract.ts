@@ -638,7 +638,8 @@ export function runTelemetryContract(opts: TelemetryContractOptions): void {
           settled.filter((s) => s.status === 'rejected'),
           [],
         );
-        assert.equal(writer.backlog, 0, 'nothing left uncommitted');
+        // Resolved means durable; the tables may still be catching up, but reads see it all.
+        assert.ok(writer.backlog <= callers * perCaller + callers / 10, 'backlog counts what is written');
         for (let c = 0; c < callers; c++) {
           const device = `d${c % 6}`;
           const key = `k${Math.floor(c / 6)}`;
@@ -654,6 +655,7 @@ export function runTelemetryContract(opts: TelemetryContractOptions): void {
         let evs = 0;
         for (let d = 0; d < 6; d++) evs += (await events(`d${d}`)).length;
         assert.equal(evs, callers / 10);
+        assert.equal(writer.backlog, 0, 'after a read nothing is left outside the tables');
         // An empty batch resolves at once.
         await writer.write({ points: [], events: [] });
       });

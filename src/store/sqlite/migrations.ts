@@ -245,4 +245,14 @@ CREATE TABLE device_events (
 CREATE INDEX device_events_device ON device_events(tenant, device, ts);
 `,
   },
+  {
+    version: 4,
+    name: 'telemetry: journal records applied',
+    sql: `
+-- The highest telemetry journal record whose data is in the tables above, updated in the
+-- same transaction as the data: a restart replays exactly the records after it.
+CREATE TABLE telemetry_journal_state (seq INTEGER NOT NULL) STRICT;
+INSERT INTO telemetry_journal_state (seq) VALUES (0);
+`,
+  },
 ];

@@ -1,4 +1,4 @@
-import type { EventRow, PurgeRule, WriteResult } from '../telemetry.js';
+import type { EventRow, PurgeRule } from '../telemetry.js';
 import { type Prepare, type SqliteDb, statementCache } from './database.js';
 import type { PackedPoints } from './telemetry-pack.js';
 
@@ -24,7 +24,7 @@ export interface PackedBatch {
 
 /**
  * The write side of SQLite telemetry, synchronous: one call = one
- * transaction (the group commit). Runs in the writer's worker thread, which
+ * transaction (the group commit, many batches). Runs in the writer's worker thread, which
  * owns this connection. A point whose (series, ts) is already stored is a
  * duplicate (a QoS 1 redelivery, a device replaying its buffer) and is
  * ignored, so rollups never count it twice.
@@ -117,24 +117,28 @@ export function createTelemetryWriteOps(db: SqliteDb) {
     }
   }
 
-  const writeTx = db.transaction((batch: PackedBatch): WriteResult => {
+  interface Newest {
+    ts: number;
+    kind: number;
+    num: number | null;
+    txt: string | null;
+  }
+
+  /** One batch's points; rolls and newest values collect across the group. */
+  function writePoints(
+    p: PackedPoints,
+    minutes: Rolls,
+    hours: Rolls,
+    newest: Map<number, Newest>,
+  ): Uint8Array {
     const insert = prepare(
       'INSERT OR IGNORE INTO telemetry (series, ts, kind, num, txt) VALUES (?, ?, ?, ?, ?)',
     );
-    const latest = prepare(`INSERT INTO telemetry_latest (series, ts, kind, num, txt) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, kind = excluded.kind, num = excluded.num, txt = excluded.txt
-      WHERE excluded.ts >= telemetry_latest.ts`);
-    const p = batch.points;
     const ids = p.tenants.map((t, i) => seriesId(t, p.devices[i] as string, p.keys[i] as string));
-    const minutes: Rolls = new Map();
-    const hours: Rolls = new Map();
-    // Newest stored point per dictionary entry, as a point index (-1: none).
-    const newest = new Int32Array(ids.length).fill(-1);
     const n = p.ts.length;
     const stored = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      const s = p.series[i] as number;
-      const series = ids[s] as number;
+      const series = ids[p.series[i] as number] as number;
       const ts = p.ts[i] as number;
       const kind = p.kind[i] as number;
       const num = kind === 2 ? null : (p.num[i] as number);
@@ -145,20 +149,36 @@ export function createTelemetryWriteOps(db: SqliteDb) {
         addRoll(minutes, series, ts - (ts % MINUTE), ts, num as number);
         addRoll(hours, series, ts - (ts % HOUR), ts, num as number);
       }
-      const prev = newest[s] as number;
-      if (prev < 0 || ts >= (p.ts[prev] as number)) newest[s] = i;
+      const prev = newest.get(series);
+      if (!prev) newest.set(series, { ts, kind, num, txt });
+      else if (ts >= prev.ts) {
+        prev.ts = ts;
+        prev.kind = kind;
+        prev.num = num;
+        prev.txt = txt;
+      }
+    }
+    return stored;
+  }
+
+  const writeTx = db.transaction((batches: readonly PackedBatch[], seq: number | undefined): Uint8Array[] => {
+    const minutes: Rolls = new Map();
+    const hours: Rolls = new Map();
+    const newest = new Map<number, Newest>();
+    const ev = prepare('INSERT INTO device_events (tenant, device, ts, type, data) VALUES (?, ?, ?, ?, ?)');
+    const stored: Uint8Array[] = [];
+    for (const batch of batches) {
+      stored.push(writePoints(batch.points, minutes, hours, newest));
+      for (const e of batch.events) ev.run(e.tenant, e.device, e.ts, e.type, JSON.stringify(e.data));
     }
     upsertRolls('telemetry_1m', minutes);
     upsertRolls('telemetry_1h', hours);
-    for (let s = 0; s < ids.length; s++) {
-      const i = newest[s] as number;
-      if (i < 0) continue;
-      const kind = p.kind[i] as number;
-      latest.run(ids[s], p.ts[i], kind, kind === 2 ? null : p.num[i], kind === 2 ? p.texts[i] : null);
-    }
-    const ev = prepare('INSERT INTO device_events (tenant, device, ts, type, data) VALUES (?, ?, ?, ?, ?)');
-    for (const e of batch.events) ev.run(e.tenant, e.device, e.ts, e.type, JSON.stringify(e.data));
-    return { stored };
+    const latest = prepare(`INSERT INTO telemetry_latest (series, ts, kind, num, txt) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (series) DO UPDATE SET ts = excluded.ts, kind = excluded.kind, num = excluded.num, txt = excluded.txt
+      WHERE excluded.ts >= telemetry_latest.ts`);
+    for (const [series, v] of newest) latest.run(series, v.ts, v.kind, v.num, v.txt);
+    if (seq !== undefined) prepare('UPDATE telemetry_journal_state SET seq = ? WHERE seq < ?').run(seq, seq);
+    return stored;
   });
 
   function seriesFilter(rule: PurgeRule): { sql: string; args: string[] } {
@@ -204,7 +224,15 @@ export function createTelemetryWriteOps(db: SqliteDb) {
   });
 
   return {
-    write: (batch: PackedBatch): WriteResult => writeTx(batch),
+    /**
+     * Writes a group of batches in one transaction; `seq` is the highest
+     * journal record the group carries, stored with it (exactly-once replay).
+     * Per batch, one flag per point: 1 stored now, 0 a duplicate.
+     */
+    write: (batches: readonly PackedBatch[], seq?: number): Uint8Array[] => writeTx(batches, seq),
+    /** The highest journal record already in the database (0: none). */
+    journalSeq: (): number =>
+      (prepare('SELECT seq FROM telemetry_journal_state').get() as { seq: number } | undefined)?.seq ?? 0,
     purge: (rules: readonly PurgeRule[]): number => purgeTx(rules),
     forget: (tenant: string, device?: string): void => forgetTx(tenant, device),
   };

@@ -1,18 +1,30 @@
+import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../core/logger.js';
-import type {
-  EventRow,
-  PointRow,
-  PurgeRule,
-  TelemetryWriter,
-  WriteBatch,
-  WriteResult,
-} from '../telemetry.js';
+import type { EventRow, PointRow, PurgeRule, TelemetryWriter, WriteBatch } from '../telemetry.js';
+import { TelemetryJournal } from './telemetry-journal.js';
 import { packPoints } from './telemetry-pack.js';
 import type { WorkerReply, WorkerRequest } from './telemetry-worker.js';
+import type { PackedBatch } from './telemetry-write.js';
 
-/** Points per transaction: large enough to amortise the commit, small enough to keep it short (ms). */
-const MAX_BATCH_POINTS = 5_000;
+export interface SqliteTelemetryWriterOptions {
+  /** Where the journal's segments go (telemetry-journal.ts). */
+  readonly journalDir: string;
+  /** The first journal seq (after the ones already applied: telemetry-recover.ts). */
+  readonly nextSeq: number;
+  /** Newest stored ts per key of one device, from the database (for the duplicate check). */
+  readonly storedLatest: (tenant: string, device: string) => Map<string, number>;
+  /** A transaction waits this long for company unless something needs it sooner (ms). */
+  readonly groupMs?: number;
+  /**
+   * …or until this many points and events are waiting; also the most one
+   * transaction carries, and the backlog beyond which answers wait for the
+   * commit (flow control). Keep it well below `telemetry.maxBacklog`.
+   */
+  readonly groupPoints?: number;
+  /** The database file in dataDir (tests). */
+  readonly file?: string;
+}
 
 interface Waiting {
   readonly batch: WriteBatch;
@@ -20,30 +32,85 @@ interface Waiting {
   readonly reject: (err: Error) => void;
 }
 
+/** One event-loop turn's writes of one kind, packed: the unit of the journal and of the queue. */
+interface Entry {
+  readonly id: number;
+  readonly batch: PackedBatch;
+  readonly size: number;
+  readonly at: number;
+  /** Journal record that carries it; its callers were answered when the record was written. */
+  seq?: number;
+  /** False while its journal record is being written. */
+  ready: boolean;
+  /** Callers answered only after the commit (points that may be duplicates: see #isFresh). */
+  readonly waiters?: Waiting[];
+  /** Journaled callers whose answer waits for the commit too: the tables are behind (flow control). */
+  held?: Waiting[];
+}
+
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
+const RETRY_MS = 1_000;
+/** Devices whose newest stored timestamps are kept for the duplicate check before the map is rebuilt. */
+const MAX_TRACKED_DEVICES = 200_000;
+
 /**
- * Group commit into SQLite through a worker thread: writes arriving while a
- * transaction runs wait and go together in the next one (at most
- * MAX_BATCH_POINTS each), so under load one commit carries thousands of
- * points and at rest a single point is committed at once. Every caller's
- * promise settles with the transaction that carried its batch.
+ * The SQLite telemetry writer (ARCHITECTURE §7). New data is acknowledged
+ * as soon as its journal record is written (one writev() per batch of
+ * event-loop turns, about 0.1 ms), and the writer thread commits the journal
+ * into the tables in large transactions (`groupMs`, default 100 ms, or
+ * `groupPoints`, 50,000, whichever first): a commit's cost grows with the
+ * number of series it touches, not points, so few large commits cost a
+ * fraction of many small ones, and the acknowledgement does not wait for
+ * one unless the tables fall a whole transaction behind.
+ *
+ * Only points newer than everything stored for their series take that path
+ * (a device's normal flow). A point at or before its series' newest stored
+ * timestamp may be a duplicate (a QoS 1 redelivery, a device replaying its
+ * buffer); its batch waits for a commit, which says per point whether it was
+ * new, so a duplicate is never announced twice.
+ *
+ * Reads see every acknowledged write: the read store calls settled() first,
+ * which commits at once what is waiting. Backpressure counts points until
+ * they are in the tables.
  */
 export class SqliteTelemetryWriter implements TelemetryWriter {
   readonly #dataDir: string;
   readonly #log: Logger;
+  readonly #opts: SqliteTelemetryWriterOptions;
+  readonly #groupMs: number;
+  readonly #groupPoints: number;
+  readonly #journal: TelemetryJournal;
   #worker: Worker | undefined;
-  #nextId = 1;
+  #nextCall = 1;
   readonly #calls = new Map<number, { resolve: (v: unknown) => void; reject: (err: Error) => void }>();
-  #queue: Waiting[] = [];
+  #turnFresh: Waiting[] = [];
+  #turnDirect: Waiting[] = [];
+  #turnScheduled = false;
+  #queue: Entry[] = [];
+  #queued = 0;
+  #directQueued = 0;
+  #lastId = 0;
+  #doneId = 0;
+  #barriers: { id: number; resolve: () => void }[] = [];
   #backlog = 0;
   #writing = false;
-  #scheduled = false;
+  #timer: NodeJS.Timeout | undefined;
+  #retryAt = 0;
+  #compactedSeq: number;
+  #closing = false;
   #closed = false;
+  readonly #highest = new Map<string, Map<string, Map<string, number>>>();
+  #trackedDevices = 0;
 
-  constructor(dataDir: string, log: Logger) {
+  constructor(dataDir: string, log: Logger, opts: SqliteTelemetryWriterOptions) {
     this.#dataDir = dataDir;
     this.#log = log;
+    this.#opts = opts;
+    this.#groupMs = opts.groupMs ?? 100;
+    this.#groupPoints = opts.groupPoints ?? 50_000;
+    this.#compactedSeq = opts.nextSeq - 1;
+    this.#journal = new TelemetryJournal(opts.journalDir, opts.nextSeq);
   }
 
   get backlog(): number {
@@ -51,91 +118,275 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   }
 
   write(batch: WriteBatch): Promise<boolean[]> {
-    if (this.#closed) return Promise.reject(new Error('telemetry writer is closed'));
+    if (this.#closing) return Promise.reject(new Error('telemetry writer is closed'));
     if (batch.points.length === 0 && batch.events.length === 0) return Promise.resolve([]);
+    const fresh = this.#isFresh(batch.points);
     return new Promise<boolean[]>((resolve, reject) => {
-      this.#queue.push({ batch, resolve, reject });
+      (fresh ? this.#turnFresh : this.#turnDirect).push({ batch, resolve, reject });
       this.#backlog += batch.points.length + batch.events.length;
-      this.#schedule();
+      if (!this.#turnScheduled) {
+        this.#turnScheduled = true;
+        setImmediate(() => this.#endTurn());
+      }
     });
   }
 
-  purge(rules: readonly PurgeRule[]): Promise<number> {
-    return this.#call({ op: 'purge', rules }) as Promise<number>;
+  /** Resolves when everything written before the call is in the tables (or its commit failed). */
+  settled(): Promise<void> {
+    this.#endTurn();
+    if (this.#doneId >= this.#lastId) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#barriers.push({ id: this.#lastId, resolve });
+      this.#dispatch();
+    });
+  }
+
+  async purge(rules: readonly PurgeRule[]): Promise<number> {
+    await this.settled();
+    return (await this.#call({ op: 'purge', rules })) as number;
   }
 
   async forget(tenant: string, device?: string): Promise<void> {
+    await this.settled();
     await this.#call(device === undefined ? { op: 'forget', tenant } : { op: 'forget', tenant, device });
+    const devices = this.#highest.get(tenant);
+    if (device === undefined) this.#highest.delete(tenant);
+    else devices?.delete(device);
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    while (this.#writing || this.#queue.length > 0) {
-      if (!this.#writing) this.#dispatch();
-      await new Promise((r) => setImmediate(r));
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#retryAt = 0;
+    await this.settled();
+    if (this.#queue.length > 0) {
+      this.#log.warn(
+        { points: this.#queued },
+        'telemetry: data not yet in the database stays in the journal and is applied at the next start',
+      );
+      // It is durable there: whoever still waits gets the answer.
+      for (const e of this.#queue) if (e.held && e.ready) answerAll(e.held);
     }
+    clearTimeout(this.#timer);
+    await this.#journal.close(this.#compactedSeq);
     const w = this.#worker;
+    this.#closed = true;
     if (!w) return;
     await this.#call({ op: 'close' }).catch(() => undefined);
     await w.terminate();
     this.#worker = undefined;
   }
 
-  /** Collects the writes of this turn of the event loop before committing. */
-  #schedule(): void {
-    if (this.#scheduled || this.#writing) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#dispatch();
-    });
+  /**
+   * True when every point is newer than all stored or accepted points of its
+   * series: it cannot be a duplicate. Notes the new newest timestamps.
+   */
+  #isFresh(points: readonly PointRow[]): boolean {
+    let fresh = true;
+    let keys: Map<string, number> | undefined;
+    let lastTenant: string | undefined;
+    let lastDevice: string | undefined;
+    for (const p of points) {
+      if (p.tenant !== lastTenant || p.device !== lastDevice) {
+        keys = this.#deviceHighest(p.tenant, p.device);
+        lastTenant = p.tenant;
+        lastDevice = p.device;
+      }
+      const m = keys as Map<string, number>;
+      const h = m.get(p.key);
+      if (h === undefined || p.ts > h) m.set(p.key, p.ts);
+      else fresh = false;
+    }
+    return fresh;
   }
 
-  #dispatch(): void {
-    if (this.#writing || this.#queue.length === 0) return;
-    const taken: Waiting[] = [];
+  #deviceHighest(tenant: string, device: string): Map<string, number> {
+    let devices = this.#highest.get(tenant);
+    let keys = devices?.get(device);
+    if (keys) return keys;
+    // Rebuilt from the database only when it holds everything accepted.
+    if (this.#trackedDevices >= MAX_TRACKED_DEVICES && this.#backlog === 0) {
+      this.#highest.clear();
+      this.#trackedDevices = 0;
+      devices = undefined;
+    }
+    if (!devices) {
+      devices = new Map();
+      this.#highest.set(tenant, devices);
+    }
+    keys = this.#opts.storedLatest(tenant, device);
+    devices.set(device, keys);
+    this.#trackedDevices++;
+    return keys;
+  }
+
+  /** Packs this turn's writes: new data into a journal record, possible duplicates into a queue entry. */
+  #endTurn(): void {
+    this.#turnScheduled = false;
+    const fresh = this.#turnFresh;
+    const direct = this.#turnDirect;
+    if (fresh.length > 0) {
+      this.#turnFresh = [];
+      this.#journalEntry(fresh);
+    }
+    if (direct.length > 0) {
+      this.#turnDirect = [];
+      this.#enqueue(direct, true, direct);
+      this.#directQueued++;
+    }
+    this.#dispatch();
+  }
+
+  #enqueue(callers: Waiting[], ready: boolean, waiters?: Waiting[]): Entry {
     const points: PointRow[] = [];
     const events: EventRow[] = [];
-    while (
-      this.#queue.length > 0 &&
-      (taken.length === 0 || points.length + events.length < MAX_BATCH_POINTS)
-    ) {
-      const w = this.#queue.shift() as Waiting;
-      taken.push(w);
+    for (const w of callers) {
       for (const p of w.batch.points) points.push(p);
       for (const e of w.batch.events) events.push(e);
     }
+    const entry: Entry = {
+      id: ++this.#lastId,
+      batch: { points: packPoints(points), events },
+      size: points.length + events.length,
+      at: performance.now(),
+      ready,
+      ...(waiters ? { waiters } : {}),
+    };
+    this.#queue.push(entry);
+    this.#queued += entry.size;
+    return entry;
+  }
+
+  #journalEntry(callers: Waiting[]): void {
+    // With a transaction's worth already waiting, answering at once would let
+    // devices outrun the disk until the backlog limit refuses them; holding
+    // the answers until the commit paces them instead, as their windows fill.
+    const behind = this.#queued >= this.#groupPoints;
+    const entry = this.#enqueue(callers, false);
+    if (behind) entry.held = callers;
+    let written: Promise<void>;
+    try {
+      const appended = this.#journal.append(serialize(entry.batch));
+      entry.seq = appended.seq;
+      written = appended.written;
+    } catch (err) {
+      written = Promise.reject(err);
+    }
+    written.then(
+      () => {
+        entry.ready = true;
+        if (!entry.held) answerAll(callers);
+        this.#dispatch();
+      },
+      (err: Error) => {
+        this.#log.error({ err }, 'telemetry journal write failed');
+        this.#queue = this.#queue.filter((e) => e !== entry);
+        this.#queued -= entry.size;
+        this.#backlog -= entry.size;
+        for (const w of callers) w.reject(err);
+        this.#dispatch();
+      },
+    );
+  }
+
+  /** Starts a transaction when one is due: the oldest entry waited groupMs, enough is queued, or someone waits. */
+  #dispatch(): void {
+    if (this.#writing || this.#closed) return;
+    const head = this.#queue[0];
+    if (!head) {
+      this.#finish(this.#lastId);
+      return;
+    }
+    if (!head.ready) return; // its journal write calls back
+    const now = performance.now();
+    const urgent =
+      this.#closing ||
+      this.#barriers.length > 0 ||
+      this.#directQueued > 0 ||
+      this.#queued >= this.#groupPoints;
+    const due = urgent ? now : head.at + this.#groupMs;
+    const start = Math.max(due, this.#retryAt);
+    if (start > now) {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#dispatch();
+      }, start - now);
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const taken: Entry[] = [];
+    let size = 0;
+    let seq: number | undefined;
+    while (this.#queue.length > 0) {
+      const e = this.#queue[0] as Entry;
+      if (!e.ready || (taken.length > 0 && size + e.size > this.#groupPoints)) break;
+      this.#queue.shift();
+      taken.push(e);
+      size += e.size;
+      if (e.seq !== undefined) seq = e.seq;
+      if (e.waiters) this.#directQueued--;
+    }
+    this.#queued -= size;
     this.#writing = true;
-    const size = points.length + events.length;
-    this.#call({ op: 'write', batch: { points: packPoints(points), events } })
-      .then(
-        (result) => {
-          // Hand each caller the flags of its own points (they were concatenated in order).
-          const { stored } = result as WriteResult;
-          let at = 0;
-          for (const w of taken) {
-            const n = w.batch.points.length;
-            const flags: boolean[] = new Array(n);
-            for (let i = 0; i < n; i++) flags[i] = stored[at + i] === 1;
-            at += n;
-            w.resolve(flags);
-          }
-        },
-        (err: Error) => {
-          for (const w of taken) w.reject(err);
-        },
-      )
-      .finally(() => {
+    const lastId = (taken[taken.length - 1] as Entry).id;
+    const request: Request =
+      seq === undefined
+        ? { op: 'write', batches: taken.map((e) => e.batch) }
+        : { op: 'write', batches: taken.map((e) => e.batch), seq };
+    this.#call(request).then(
+      (result) => {
+        const stored = result as Uint8Array[];
+        taken.forEach((e, i) => {
+          if (e.waiters) answer(e.waiters, stored[i] as Uint8Array);
+          if (e.held) answerAll(e.held);
+        });
         this.#backlog -= size;
+        if (seq !== undefined) {
+          this.#compactedSeq = seq;
+          this.#journal.compactedThrough(seq);
+        }
         this.#writing = false;
-        if (this.#queue.length > 0) this.#dispatch();
-      });
+        this.#finish(lastId);
+        this.#dispatch();
+      },
+      (err: Error) => {
+        this.#log.error({ err }, 'telemetry: writing to the database failed');
+        // Journaled data was acknowledged: it goes back in front and is retried.
+        // The rest was not: its callers get the error.
+        const keep = taken.filter((e) => e.seq !== undefined);
+        for (const e of taken) {
+          if (e.waiters) {
+            for (const w of e.waiters) w.reject(err);
+            this.#backlog -= e.size;
+          }
+        }
+        this.#queue.unshift(...keep);
+        for (const e of keep) this.#queued += e.size;
+        this.#retryAt = this.#closing ? 0 : performance.now() + RETRY_MS;
+        this.#writing = false;
+        this.#finish(lastId);
+        if (!this.#closing) this.#dispatch();
+      },
+    );
+  }
+
+  /** Everything up to `id` is done (committed, or failed): release the reads waiting for it. */
+  #finish(id: number): void {
+    if (id > this.#doneId) this.#doneId = id;
+    if (this.#barriers.length === 0) return;
+    const still: { id: number; resolve: () => void }[] = [];
+    for (const b of this.#barriers) {
+      if (b.id <= this.#doneId) b.resolve();
+      else still.push(b);
+    }
+    this.#barriers = still;
   }
 
   #call(req: Request): Promise<unknown> {
     const worker = this.#ensureWorker();
-    const id = this.#nextId++;
+    const id = this.#nextCall++;
     return new Promise((resolve, reject) => {
       this.#calls.set(id, { resolve, reject });
       worker.postMessage({ ...req, id } as WorkerRequest);
@@ -145,7 +396,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
     const worker = new Worker(new URL('./telemetry-worker.js', import.meta.url), {
-      workerData: { dataDir: this.#dataDir },
+      workerData: { dataDir: this.#dataDir, file: this.#opts.file },
     });
     worker.on('message', (reply: WorkerReply) => {
       const call = this.#calls.get(reply.id);
@@ -170,5 +421,22 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     });
     this.#worker = worker;
     return worker;
+  }
+}
+
+/** Journaled points cannot be duplicates (#isFresh): all stored. */
+function answerAll(callers: readonly Waiting[]): void {
+  for (const w of callers) w.resolve(new Array<boolean>(w.batch.points.length).fill(true));
+}
+
+/** Hands each caller the flags of its own points (they were concatenated in order). */
+function answer(waiters: readonly Waiting[], stored: Uint8Array): void {
+  let at = 0;
+  for (const w of waiters) {
+    const n = w.batch.points.length;
+    const flags: boolean[] = new Array(n);
+    for (let i = 0; i < n; i++) flags[i] = stored[at + i] === 1;
+    at += n;
+    w.resolve(flags);
   }
 }

@@ -40,14 +40,17 @@ const SERIES = 'SELECT id FROM telemetry_series WHERE tenant = ? AND device = ? 
 
 /**
  * Reads of SQLite telemetry on the main connection (WAL lets them run while
- * the writer thread commits). Aggregates over rollups merge the stored
- * per-minute/hour summaries into wider buckets; over raw points SQLite
- * groups them itself.
+ * the writer thread commits). Each first awaits `settled` (the writer's:
+ * acknowledged data still in its journal is committed then), so a read sees
+ * every write acknowledged before it. Aggregates over rollups merge the
+ * stored per-minute/hour summaries into wider buckets; over raw points
+ * SQLite groups them itself.
  */
-export function createSqliteTelemetryStore(db: SqliteDb): TelemetryStore {
+export function createSqliteTelemetryStore(db: SqliteDb, settled: () => Promise<void>): TelemetryStore {
   const prepare = statementCache(db);
   return {
     async latest(tenant, device) {
+      await settled();
       const rows = prepare(
         `SELECT s.key, l.ts, l.kind, l.num, l.txt FROM telemetry_series s
          JOIN telemetry_latest l ON l.series = s.id WHERE s.tenant = ? AND s.device = ? ORDER BY s.key`,
@@ -57,6 +60,7 @@ export function createSqliteTelemetryStore(db: SqliteDb): TelemetryStore {
       return out;
     },
     async keys(tenant, device) {
+      await settled();
       return (
         prepare('SELECT key FROM telemetry_series WHERE tenant = ? AND device = ? ORDER BY key').all(
           tenant,
@@ -65,6 +69,7 @@ export function createSqliteTelemetryStore(db: SqliteDb): TelemetryStore {
       ).map((r) => r.key);
     },
     async raw(q: RawQuery) {
+      await settled();
       const from = q.after === undefined ? q.from : Math.max(q.from, q.after + 1);
       const rows = prepare(
         `SELECT ts, kind, num, txt FROM telemetry WHERE series = (${SERIES}) AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?`,
@@ -72,6 +77,7 @@ export function createSqliteTelemetryStore(db: SqliteDb): TelemetryStore {
       return rows.map((r) => ({ ts: r.ts, value: scalarOf(r) }));
     },
     async aggregate(q: AggregateQuery): Promise<Bucket[]> {
+      await settled();
       if (q.source === 'raw') {
         // Raw aggregation serves short ranges (the service picks rollups for long ones): bucket in one pass.
         const points = prepare(
@@ -87,6 +93,7 @@ export function createSqliteTelemetryStore(db: SqliteDb): TelemetryStore {
       return mergeRollups(rows, q.interval);
     },
     async events(q: EventQuery) {
+      await settled();
       // Newest first by time; (ts, id) pages stay exact when older events arrive after newer ones.
       const b = q.before ?? { ts: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
       const rows = prepare(
