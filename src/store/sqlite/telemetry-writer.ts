@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../core/logger.js';
 import type { EventRow, PointRow, PurgeRule, TelemetryWriter, WriteBatch } from '../telemetry.js';
 import { TelemetryJournal } from './telemetry-journal.js';
+import { NewestTimestamps } from './telemetry-newest.js';
 import { packPoints } from './telemetry-pack.js';
 import type { WorkerReply, WorkerRequest } from './telemetry-worker.js';
 import type { PackedBatch } from './telemetry-write.js';
@@ -42,7 +43,7 @@ interface Entry {
   seq?: number;
   /** False while its journal record is being written. */
   ready: boolean;
-  /** Callers answered only after the commit (points that may be duplicates: see #isFresh). */
+  /** Callers answered only after the commit (points that may be duplicates: see NewestTimestamps). */
   readonly waiters?: Waiting[];
   /** Journaled callers whose answer waits for the commit too: the tables are behind (flow control). */
   held?: Waiting[];
@@ -51,8 +52,6 @@ interface Entry {
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 const RETRY_MS = 1_000;
-/** Devices whose newest stored timestamps are kept for the duplicate check before the map is rebuilt. */
-const MAX_TRACKED_DEVICES = 200_000;
 
 /**
  * The SQLite telemetry writer (ARCHITECTURE §7). New data is acknowledged
@@ -100,8 +99,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   #compactedSeq: number;
   #closing = false;
   #closed = false;
-  readonly #highest = new Map<string, Map<string, Map<string, number>>>();
-  #trackedDevices = 0;
+  readonly #newest: NewestTimestamps;
 
   constructor(dataDir: string, log: Logger, opts: SqliteTelemetryWriterOptions) {
     this.#dataDir = dataDir;
@@ -111,6 +109,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
     this.#groupPoints = opts.groupPoints ?? 50_000;
     this.#compactedSeq = opts.nextSeq - 1;
     this.#journal = new TelemetryJournal(opts.journalDir, opts.nextSeq);
+    this.#newest = new NewestTimestamps(opts.storedLatest, () => this.#backlog === 0);
   }
 
   get backlog(): number {
@@ -120,7 +119,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   write(batch: WriteBatch): Promise<boolean[]> {
     if (this.#closing) return Promise.reject(new Error('telemetry writer is closed'));
     if (batch.points.length === 0 && batch.events.length === 0) return Promise.resolve([]);
-    const fresh = this.#isFresh(batch.points);
+    const fresh = this.#newest.advance(batch.points);
     return new Promise<boolean[]>((resolve, reject) => {
       (fresh ? this.#turnFresh : this.#turnDirect).push({ batch, resolve, reject });
       this.#backlog += batch.points.length + batch.events.length;
@@ -149,9 +148,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   async forget(tenant: string, device?: string): Promise<void> {
     await this.settled();
     await this.#call(device === undefined ? { op: 'forget', tenant } : { op: 'forget', tenant, device });
-    const devices = this.#highest.get(tenant);
-    if (device === undefined) this.#highest.delete(tenant);
-    else devices?.delete(device);
+    this.#newest.forget(tenant, device);
   }
 
   async close(): Promise<void> {
@@ -164,60 +161,17 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
         { points: this.#queued },
         'telemetry: data not yet in the database stays in the journal and is applied at the next start',
       );
-      // It is durable there: whoever still waits gets the answer.
-      for (const e of this.#queue) if (e.held && e.ready) answerAll(e.held);
     }
     clearTimeout(this.#timer);
     await this.#journal.close(this.#compactedSeq);
+    // What is left is durable in the journal (a failed record was taken out): answer who still waits.
+    for (const e of this.#queue) if (e.held && e.ready) answerAll(e.held);
     const w = this.#worker;
     this.#closed = true;
     if (!w) return;
     await this.#call({ op: 'close' }).catch(() => undefined);
     await w.terminate();
     this.#worker = undefined;
-  }
-
-  /**
-   * True when every point is newer than all stored or accepted points of its
-   * series: it cannot be a duplicate. Notes the new newest timestamps.
-   */
-  #isFresh(points: readonly PointRow[]): boolean {
-    let fresh = true;
-    let keys: Map<string, number> | undefined;
-    let lastTenant: string | undefined;
-    let lastDevice: string | undefined;
-    for (const p of points) {
-      if (p.tenant !== lastTenant || p.device !== lastDevice) {
-        keys = this.#deviceHighest(p.tenant, p.device);
-        lastTenant = p.tenant;
-        lastDevice = p.device;
-      }
-      const m = keys as Map<string, number>;
-      const h = m.get(p.key);
-      if (h === undefined || p.ts > h) m.set(p.key, p.ts);
-      else fresh = false;
-    }
-    return fresh;
-  }
-
-  #deviceHighest(tenant: string, device: string): Map<string, number> {
-    let devices = this.#highest.get(tenant);
-    let keys = devices?.get(device);
-    if (keys) return keys;
-    // Rebuilt from the database only when it holds everything accepted.
-    if (this.#trackedDevices >= MAX_TRACKED_DEVICES && this.#backlog === 0) {
-      this.#highest.clear();
-      this.#trackedDevices = 0;
-      devices = undefined;
-    }
-    if (!devices) {
-      devices = new Map();
-      this.#highest.set(tenant, devices);
-    }
-    keys = this.#opts.storedLatest(tenant, device);
-    devices.set(device, keys);
-    this.#trackedDevices++;
-    return keys;
   }
 
   /** Packs this turn's writes: new data into a journal record, possible duplicates into a queue entry. */
@@ -424,7 +378,7 @@ export class SqliteTelemetryWriter implements TelemetryWriter {
   }
 }
 
-/** Journaled points cannot be duplicates (#isFresh): all stored. */
+/** Journaled points cannot be duplicates (NewestTimestamps): all stored. */
 function answerAll(callers: readonly Waiting[]): void {
   for (const w of callers) w.resolve(new Array<boolean>(w.batch.points.length).fill(true));
 }
