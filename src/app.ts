@@ -8,6 +8,7 @@ import { createApiServer } from './api/server.js';
 import { createLiveStream, STREAM_PATH } from './api/stream.js';
 import { type AuthService, authRoutes, createAuthService } from './auth/index.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
+import { type CommandService, commandRoutes, createCommandService } from './commands/index.js';
 import { type Config, ConfigErrors } from './config/index.js';
 import { createMemoryBus } from './core/bus-memory.js';
 import { type Clock, systemClock } from './core/clock.js';
@@ -26,12 +27,15 @@ import { createSqliteStores } from './store/sqlite/index.js';
 import { createTelemetryService, type TelemetryService, telemetryRoutes } from './telemetry/index.js';
 import { deviceHttpRoutes } from './transports/http/index.js';
 import { createMqttTransport, type MqttAuthPort, type MqttTransport } from './transports/mqtt/index.js';
+import { createTwinService, type TwinService, twinRoutes } from './twin/index.js';
 
 interface Services {
   readonly registry: RegistryService;
   readonly auth: AuthService;
   readonly audit: AuditService;
   readonly telemetry: TelemetryService;
+  readonly twins: TwinService;
+  readonly commands: CommandService;
 }
 
 export interface AppOptions {
@@ -102,6 +106,22 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         metrics: metrics.registry,
         maxBacklog: config.telemetry.maxBacklog,
       }),
+      twins: createTwinService({
+        store: opened.twins,
+        registry,
+        bus,
+        clock,
+        log,
+        maxBytes: config.twin.maxBytes,
+      }),
+      commands: createCommandService({
+        store: opened.commands,
+        registry,
+        bus,
+        clock,
+        log,
+        metrics: metrics.registry,
+      }),
     };
     bootstrapResult = await bootstrap(built, config.admin);
     return bootstrapResult;
@@ -150,6 +170,8 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         await v1.register(registryRoutes, s);
         await v1.register(auditRoutes, s);
         await v1.register(telemetryRoutes, s);
+        await v1.register(twinRoutes, s);
+        await v1.register(commandRoutes, s);
       },
       { prefix: '/api/v1' },
     );
@@ -162,6 +184,8 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         const found = await deviceAuth.verify(tenant, id, secret);
         return found && { tenant, id, codec: found.profile.codec, limits: found.profile.limits };
       },
+      desired: (tenant, id) => s.twins.desired(tenant, id),
+      takeCommands: (tenant, id, limit) => s.commands.takeForDevice(tenant, id, limit),
     });
     stream = createLiveStream({ bus, auth: s.auth, registry: s.registry, log });
     const live = stream;
@@ -200,8 +224,9 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       mkdirSync(dataDir, { recursive: true });
       // The pid names the serving process (it differs from the launcher's when `plexus start` relaunched Node).
       writeFileSync(join(dataDir, 'ports.json'), `${JSON.stringify({ ...ports, pid: process.pid })}\n`);
-      const { auth, telemetry } = services();
+      const { auth, telemetry, commands } = services();
       telemetry.start();
+      commands.start();
       pruneTimer = setInterval(() => {
         auth.pruneSessions().catch((err: unknown) => log.warn({ err }, 'session pruning failed'));
       }, 3600_000);
@@ -217,6 +242,8 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         stream?.close();
         await api?.close();
         // Commit what devices sent before they were disconnected, then close storage.
+        built?.twins.stop();
+        built?.commands.stop();
         await built?.telemetry.stop();
         await bus.close();
         await stores?.close();

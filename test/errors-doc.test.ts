@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ApiErrors } from '../src/api/errors.js';
 import { AuthErrors } from '../src/auth/errors.js';
+import { CommandErrors } from '../src/commands/errors.js';
 import { ConfigErrors } from '../src/config/errors.js';
 import { CoreErrors, type ErrorCatalogue } from '../src/core/errors.js';
 import { AppErrors } from '../src/core/listen.js';
@@ -11,6 +12,7 @@ import { RegistryErrors } from '../src/registry/errors.js';
 import { StoreErrors } from '../src/store/errors.js';
 import { TelemetryErrors } from '../src/telemetry/errors.js';
 import { DeviceHttpErrors } from '../src/transports/http/errors.js';
+import { TwinErrors } from '../src/twin/errors.js';
 
 /** Every catalogue of the code base; a new context adds its own here. */
 const CATALOGUES: ErrorCatalogue[] = [
@@ -23,6 +25,8 @@ const CATALOGUES: ErrorCatalogue[] = [
   RegistryErrors,
   TelemetryErrors,
   DeviceHttpErrors,
+  TwinErrors,
+  CommandErrors,
 ];
 
 test('every error catalogue in src/ is in the list above', () => {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type AuthService, can, type Principal } from '../auth/index.js';
-import type { Bus, DeviceStatusChange, StoredTelemetry } from '../core/bus.js';
+import type { Bus, CommandChange, DeviceStatusChange, StoredTelemetry, TwinChange } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import type { RegistryService } from '../registry/index.js';
 
@@ -11,8 +11,8 @@ export const STREAM_PATH = '/api/v1/stream';
 const MAX_BUFFERED = 1 << 20;
 const AUTH_TIMEOUT_MS = 10_000;
 
-type Kind = 'telemetry' | 'events' | 'status';
-const KINDS: readonly Kind[] = ['telemetry', 'events', 'status'];
+type Kind = 'telemetry' | 'events' | 'status' | 'twin' | 'commands';
+const KINDS: readonly Kind[] = ['telemetry', 'events', 'status', 'twin', 'commands'];
 
 interface Client {
   readonly ws: WebSocket;
@@ -38,9 +38,11 @@ export interface StreamDeps {
  * `telemetry:read`. Authenticate with `Authorization: Bearer …` on the
  * upgrade, or (browsers cannot set headers) a first message
  * `{"type":"auth","token":"…","tenant"?:"…"}`; then
- * `{"type":"subscribe","devices":["press-7"]|"*","kinds":["telemetry","events","status"]}`.
+ * `{"type":"subscribe","devices":["press-7"]|"*","kinds":["telemetry","events","status","twin","commands"]}`.
  * Messages: `{"type":"telemetry","device","points":[{key,ts,value}]}`,
  * `{"type":"events","device","events":[…]}`, `{"type":"status","device","status","reason","ts"}`,
+ * `{"type":"twin","device","side":"desired"|"reported","patch","version","desiredVersion","reportedVersion","ts"}`,
+ * `{"type":"command","device","id","name","status","ts","result"?,"error"?}`,
  * `{"type":"error","message"}`, and `{"type":"dropped","count"}` after a slow client lost messages.
  */
 export function createLiveStream(deps: StreamDeps) {
@@ -77,6 +79,32 @@ export function createLiveStream(deps: StreamDeps) {
     for (const c of clients) {
       if (wants(c, s.tenant, s.device, 'status')) {
         send(c, { type: 'status', device: s.device, status: s.status, reason: s.reason, ts: s.ts });
+      }
+    }
+  });
+
+  deps.bus.subscribe('stream', 'twin', (t: TwinChange) => {
+    for (const c of clients) {
+      if (wants(c, t.tenant, t.device, 'twin')) {
+        send(c, {
+          type: 'twin',
+          device: t.device,
+          side: t.side,
+          patch: t.patch,
+          version: t.version,
+          desiredVersion: t.desiredVersion,
+          reportedVersion: t.reportedVersion,
+          ts: t.ts,
+        });
+      }
+    }
+  });
+
+  deps.bus.subscribe('stream', 'command', (c: CommandChange) => {
+    for (const client of clients) {
+      if (wants(client, c.tenant, c.device, 'commands')) {
+        const { tenant: _t, ...rest } = c;
+        send(client, { type: 'command', ...rest });
       }
     }
   });

@@ -114,3 +114,13 @@ export function keepLastDuplicates(decoded: DecodedTelemetry): DecodedTelemetry 
   }
   return { points: kept, problems };
 }
+
+/**
+ * Decodes a document (a twin's reported state, a command's result): any
+ * JSON or CBOR value, checked by its consumer. SenML carries measurements,
+ * not documents, so a device that defaults to it sends these as JSON.
+ */
+export function decodeDocument(codec: CodecName, payload: Uint8Array): unknown {
+  if (codec === 'cbor' || codec === 'senml+cbor') return parseCbor('cbor', payload);
+  return parseJson('json', payload);
+}

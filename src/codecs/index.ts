@@ -6,7 +6,7 @@
  */
 
 export { codecFromContentType } from './content-type.js';
-export { decodeEvents, decodeTelemetry } from './decode.js';
+export { decodeDocument, decodeEvents, decodeTelemetry } from './decode.js';
 export { applyMapping, type KeyMapping } from './mapping.js';
 export {
   CodecError,

@@ -214,7 +214,19 @@ export const ConfigSchema = Type.Object(
           maximum: 10_000_000,
           default: 200_000,
           description:
-            'Points and events waiting for a commit above which new data is refused (TELEMETRY_BUSY) instead of held in memory.',
+            'Points and events not yet in the database tables above which new data is refused (TELEMETRY_BUSY) instead of held in memory.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    twin: Type.Object(
+      {
+        maxBytes: Type.Integer({
+          minimum: 1024,
+          maximum: 16 * 1024 * 1024,
+          default: 65_536,
+          description:
+            'Largest desired or reported document of a device twin, in bytes of JSON; a change that would exceed it is refused (TWIN_TOO_LARGE).',
         }),
       },
       { additionalProperties: false, default: {} },

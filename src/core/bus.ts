@@ -43,6 +43,56 @@ export interface DeviceStatusChange {
   readonly ts: number;
 }
 
+/** A device twin changed (for the live stream and later the rule engine). */
+export interface TwinChange {
+  readonly tenant: string;
+  readonly device: string;
+  readonly side: 'desired' | 'reported';
+  /** The merge patch that was applied. */
+  readonly patch: Record<string, unknown>;
+  readonly version: number;
+  readonly desiredVersion: number;
+  readonly reportedVersion: number;
+  readonly ts: number;
+}
+
+/** A command changed status (for waiters, the live stream, later the rule engine). */
+export interface CommandChange {
+  readonly tenant: string;
+  readonly device: string;
+  readonly id: string;
+  readonly name: string;
+  /** queued, sent, delivered, succeeded, failed, timed_out, expired, cancelled. */
+  readonly status: string;
+  readonly ts: number;
+  readonly result?: unknown;
+  readonly error?: unknown;
+}
+
+/**
+ * A transport's word on a `command` downlink: `sent` to the device's
+ * connection, `delivered` (the device acknowledged it), `refused` (it
+ * acknowledged with a failure reason), `unreachable` (no
+ * connection subscribed to its commands: it stays queued); or `ready`: the
+ * device can take commands now (it connected and subscribed).
+ */
+export type CommandDelivery =
+  | { readonly kind: 'ready'; readonly tenant: string; readonly device: string }
+  | {
+      readonly kind: 'sent' | 'delivered' | 'unreachable';
+      readonly tenant: string;
+      readonly device: string;
+      readonly id: string;
+    }
+  | {
+      /** The device refused the message (an MQTT 5 PUBACK with a failure reason code). */
+      readonly kind: 'refused';
+      readonly tenant: string;
+      readonly device: string;
+      readonly id: string;
+      readonly reason: string;
+    };
+
 /** The one event map of the platform (STYLE.md §5). */
 export interface BusEvents {
   uplink: Uplink;
@@ -50,6 +100,9 @@ export interface BusEvents {
   registry: RegistryChange;
   telemetry: StoredTelemetry;
   'device-status': DeviceStatusChange;
+  twin: TwinChange;
+  command: CommandChange;
+  'command-delivery': CommandDelivery;
 }
 
 export type BusListener<K extends keyof BusEvents> = (event: BusEvents[K]) => void;

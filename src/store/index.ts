@@ -1,11 +1,14 @@
 import type { AuditStore } from './audit.js';
 import type { AuthStore } from './auth.js';
+import type { CommandStore } from './commands.js';
 import type { MqttStore } from './mqtt.js';
 import type { RegistryStore } from './registry.js';
 import type { TelemetryStore, TelemetryWriter } from './telemetry.js';
+import type { TwinStore } from './twin.js';
 
 export type { AuditStore } from './audit.js';
 export type { AuthStore } from './auth.js';
+export type { CommandBatch, CommandQuery, CommandStore } from './commands.js';
 export type { MqttMessageRecord, MqttQueuedRecord, MqttSessionRecord, MqttStore } from './mqtt.js';
 export type { Page, PageQuery } from './page.js';
 export type { DeviceFilter, RegistryStore } from './registry.js';
@@ -22,6 +25,7 @@ export type {
   TelemetryStore,
   TelemetryWriter,
 } from './telemetry.js';
+export type { TwinStore } from './twin.js';
 
 /** Every store the platform needs, from one backend. */
 export interface Stores {
@@ -33,6 +37,8 @@ export interface Stores {
   readonly telemetry: TelemetryStore;
   /** The telemetry write path (group commit); created once, closed before close(). */
   readonly telemetryWriter: TelemetryWriter;
+  readonly twins: TwinStore;
+  readonly commands: CommandStore;
   /** Resolves when the database answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -78,7 +78,12 @@ describe('MQTT access control and tenant isolation', () => {
       const seen = collect(watcher);
       await watcher.subscribeAsync('#', { qos: 1 });
       const c = await rawDevice(d, version);
-      for (const t of allowedPub) assert.equal(await publish1(c, `devices/${d.id}/${t}`), 0, t);
+      for (const t of allowedPub) {
+        // Allowed by the ACL; a result for a command the platform never sent is then refused by the
+        // command service (0x99 on MQTT 5), which is not the ACL's 0x87.
+        const refused = version === 5 && t.startsWith('commands/');
+        assert.equal(await publish1(c, `devices/${d.id}/${t}`), refused ? 0x99 : 0, t);
+      }
       for (const t of deniedPub(d.id)) {
         // 3.1.1 has no negative PUBACK: the message is acknowledged and dropped.
         assert.equal(await publish1(c, t), version === 5 ? 0x87 : 0, t);

@@ -239,7 +239,10 @@ describe('MQTT limits: queues and per-device rates', () => {
     await ctl.check('the stalled subscriber');
   });
 
-  test("one device's flood does not starve another device (p95 latency < 100 ms)", async (t) => {
+  // Starvation would show as seconds. The bound leaves room for the suite's second test file on the
+  // other core and for this process, which is both the broker and the test, being busy with the flood
+  // (alone it measures 50-60 ms; with a neighbour, up to 120 ms were seen).
+  test("one device's flood does not starve another device (p95 latency < 200 ms)", async (t) => {
     await profile('firehose', {
       messagesPerSecond: 1_000_000,
       bytesPerSecond: 1_000_000_000,
@@ -255,10 +258,10 @@ describe('MQTT limits: queues and per-device rates', () => {
     const hogPub = startFlooder(app.mqttPort, bytes(connectPacket(hog, 5)), chunk);
     await sleep(300); // let the flood build up
 
-    // 50 QoS 1 messages, one every 20 ms (sending stops after 4 s whatever happens).
+    // 50 QoS 1 messages, one every 20 ms (sending stops after 6 s whatever happens).
     const calmPub = await RawMqtt.device(app.mqttPort, calm);
     const sentAt = new Map<string, number>();
-    const deadline = performance.now() + 4000;
+    const deadline = performance.now() + 6000;
     for (let i = 1; i <= 50 && performance.now() < deadline; i++) {
       sentAt.set(`calm-${i}`, performance.now());
       calmPub.send(publish('devices/calm/telemetry', `calm-${i}`, 1, i));
@@ -276,9 +279,9 @@ describe('MQTT limits: queues and per-device rates', () => {
     const p95 = latencies[Math.ceil(latencies.length * 0.95) - 1] as number;
     assert.ok(flood > 20_000, `the flood was too weak to prove anything (${flood} messages)`);
     const measured = latencies.filter(Number.isFinite).map(Math.round);
-    const stats = `${sentAt.size} of 50 sent within 4 s, latencies ${measured} ms; p95 ${p95.toFixed(1)} ms`;
+    const stats = `${sentAt.size} of 50 sent within 6 s, latencies ${measured} ms; p95 ${p95.toFixed(1)} ms`;
     t.diagnostic(`${stats}; flood of ${flood} messages`);
-    assert.ok(p95 < 100, `${stats} during a flood of ${flood} messages`);
+    assert.ok(p95 < 200, `${stats} during a flood of ${flood} messages`);
     await ctl.check('the flood');
   });
 });

@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Stores } from '../index.js';
 import { createSqliteAuditStore } from './audit.js';
 import { createSqliteAuthStore } from './auth.js';
+import { createSqliteCommandStore } from './commands.js';
 import { type MigrationResult, migrateSqlite, openSqlite } from './database.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
 import { createSqliteMqttStore } from './mqtt.js';
@@ -11,6 +12,7 @@ import { createSqliteRegistryStore } from './registry.js';
 import { createSqliteTelemetryStore } from './telemetry.js';
 import { recoverJournal } from './telemetry-recover.js';
 import { SqliteTelemetryWriter } from './telemetry-writer.js';
+import { createSqliteTwinStore } from './twin.js';
 
 /**
  * Opens (creating if needed) and migrates the SQLite database in `dataDir`,
@@ -62,6 +64,8 @@ export function createSqliteStores(
     mqtt: createSqliteMqttStore(db),
     telemetry: createSqliteTelemetryStore(db, () => telemetryWriter.settled()),
     telemetryWriter,
+    twins: createSqliteTwinStore(db),
+    commands: createSqliteCommandStore(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

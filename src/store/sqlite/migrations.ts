@@ -255,4 +255,66 @@ CREATE TABLE telemetry_journal_state (seq INTEGER NOT NULL) STRICT;
 INSERT INTO telemetry_journal_state (seq) VALUES (0);
 `,
   },
+  {
+    version: 5,
+    name: 'twins: desired and reported state per device',
+    sql: `
+-- JSON documents; *_updated maps each leaf's dotted path to its last change (epoch ms).
+-- version grows with every change of either side: writes compare-and-set on it.
+CREATE TABLE twins (
+  tenant TEXT NOT NULL,
+  device TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  desired TEXT NOT NULL,
+  desired_version INTEGER NOT NULL,
+  desired_updated TEXT NOT NULL,
+  reported TEXT NOT NULL,
+  reported_version INTEGER NOT NULL,
+  reported_updated TEXT NOT NULL,
+  PRIMARY KEY (tenant, device)
+) STRICT, WITHOUT ROWID;
+`,
+  },
+  {
+    version: 6,
+    name: 'commands: durable per-device queue, statuses, group sends',
+    sql: `
+-- seq: creation order, which is also the delivery order per device.
+-- params, result, error: JSON. Times: epoch ms.
+CREATE TABLE commands (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant TEXT NOT NULL,
+  device TEXT NOT NULL,
+  name TEXT NOT NULL,
+  params TEXT NOT NULL,
+  one_way INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  sent_at INTEGER,
+  delivered_at INTEGER,
+  completed_at INTEGER,
+  result TEXT,
+  error TEXT,
+  actor TEXT NOT NULL,
+  batch TEXT
+) STRICT;
+CREATE INDEX commands_device ON commands(tenant, device, status, seq);
+CREATE INDEX commands_open ON commands(status, expires_at) WHERE status IN ('queued', 'sent', 'delivered');
+CREATE INDEX commands_batch ON commands(tenant, batch) WHERE batch IS NOT NULL;
+CREATE INDEX commands_tenant ON commands(tenant, seq);
+
+CREATE TABLE command_batches (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  name TEXT NOT NULL,
+  target TEXT NOT NULL,
+  total INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  actor TEXT NOT NULL
+) STRICT;
+`,
+  },
 ];

@@ -8,6 +8,7 @@ export const DeviceHttpErrors = defineErrors('DEVICE_HTTP', {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   PAYLOAD_INVALID: { status: 400, title: 'Payload cannot be decoded' },
   POINTS_REJECTED: { status: 422, title: 'Some points were rejected' },
+  RESULT_REFUSED: { status: 409, title: 'Result for an unknown or finished command' },
   BUSY: { status: 503, title: 'Storage is behind; retry shortly' },
   STORE_FAILED: { status: 503, title: 'Data could not be stored; retry' },
 });

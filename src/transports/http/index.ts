@@ -4,6 +4,7 @@ import {
   CodecError,
   type CodecName,
   codecFromContentType,
+  decodeDocument,
   decodeEvents,
   decodeTelemetry,
 } from '../../codecs/index.js';
@@ -38,7 +39,25 @@ export interface DeviceHttpOptions {
   readonly authFailureWindowSeconds: number;
   /** How long a request waits for its data to be committed. */
   readonly ackTimeoutMs?: number;
+  /** The device's desired state document (twin service), for the long poll. */
+  readonly desired: (tenant: string, id: string) => Promise<DesiredDocument>;
+  /** Hands over the device's queued commands, oldest first (command service: they become delivered). */
+  readonly takeCommands: (
+    tenant: string,
+    id: string,
+    limit: number,
+  ) => Promise<{ id: string; name: string; params: Record<string, unknown> }[]>;
 }
+
+/** `{version, state, delta}` as on the MQTT topic `devices/{id}/twin/desired`. */
+export interface DesiredDocument {
+  readonly version: number;
+  readonly state: Record<string, unknown>;
+  readonly delta: Record<string, unknown>;
+}
+
+/** Longest long poll: below the usual 60 s idle timeout of proxies in front. */
+const MAX_WAIT_SECONDS = 55;
 
 const CHALLENGE = 'Basic realm="plexus-device", charset="UTF-8"';
 
@@ -134,9 +153,9 @@ export const deviceHttpRoutes: FastifyPluginAsync<DeviceHttpOptions> = async (ap
   }
 
   function commit(
-    kind: 'telemetry' | 'event',
+    kind: 'telemetry' | 'event' | 'reported' | 'command-result',
     device: HttpDevice,
-    data: TelemetryData | EventData,
+    data: TelemetryData | EventData | { state: unknown } | { id: string; doc: unknown },
   ): Promise<UplinkOutcome> {
     return new Promise<UplinkOutcome>((resolve) => {
       const timer = setTimeout(
@@ -229,4 +248,151 @@ export const deviceHttpRoutes: FastifyPluginAsync<DeviceHttpOptions> = async (ap
     });
   route('/telemetry', 'telemetry');
   route('/events', 'event');
+
+  // Twin: reported state in, desired state out (long poll), as on MQTT.
+  app.patch('/twin/reported', {
+    config: { public: true },
+    schema: {
+      tags: ['device API'],
+      summary: 'Report state as a device (JSON merge patch: null deletes a key); answered after it is stored',
+    },
+    handler: async (req, reply) => {
+      const device = await authenticate(req);
+      const codec = codecOf(req, device);
+      const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+      limitRate(device, body.length);
+      let state: unknown;
+      try {
+        state = decodeDocument(codec, body);
+      } catch (err) {
+        if (!(err instanceof CodecError)) throw err;
+        throw new PlexusError(DeviceHttpErrors.PAYLOAD_INVALID, `reported state (${codec}): ${err.message}`);
+      }
+      const outcome = await commit('reported', device, { state });
+      const refused = outcome.rejected[0];
+      if (!outcome.error && refused) throw new PlexusError(DeviceHttpErrors.PAYLOAD_INVALID, refused.reason);
+      if (outcome.error) return answer(req, reply, outcome);
+      return reply.code(200).send({ accepted: 1 });
+    },
+  });
+
+  // Long polls wait for a downlink of their kind to their device.
+  const waiting = new Map<string, Set<() => void>>();
+  opts.bus.subscribe('device-http', 'downlink', (d) => {
+    if ((d.data as { silent?: boolean } | null)?.silent) return; // a stored copy refreshed, nothing new
+    const waiters = waiting.get(`${d.kind}\u0000${d.tenant}\u0000${d.device}`);
+    if (waiters) for (const wake of [...waiters]) wake();
+  });
+  app.addHook('onClose', async () => opts.bus.unsubscribeAll('device-http'));
+  function waitFor(kind: 'desired' | 'command', req: FastifyRequest, device: HttpDevice, seconds: number) {
+    const key = `${kind}\u0000${device.tenant}\u0000${device.id}`;
+    return new Promise<void>((resolve) => {
+      let set = waiting.get(key);
+      if (!set) {
+        set = new Set();
+        waiting.set(key, set);
+      }
+      const s = set;
+      const done = () => {
+        clearTimeout(timer);
+        s.delete(done);
+        if (s.size === 0) waiting.delete(key);
+        req.raw.off('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, seconds * 1000);
+      s.add(done);
+      req.raw.on('close', done);
+    });
+  }
+
+  app.get('/twin/desired', {
+    config: { public: true },
+    schema: {
+      tags: ['device API'],
+      summary:
+        'The desired state {version, state, delta}; with ?version=n&wait=s, waits up to s seconds for a newer one (304 if none)',
+      querystring: {
+        type: 'object',
+        properties: {
+          version: { type: 'integer', minimum: 0 },
+          wait: { type: 'integer', minimum: 0, maximum: MAX_WAIT_SECONDS },
+        },
+        additionalProperties: false,
+      },
+    },
+    handler: async (req, reply) => {
+      const device = await authenticate(req);
+      limitRate(device, 0);
+      const q = req.query as { version?: number; wait?: number };
+      let doc = await opts.desired(device.tenant, device.id);
+      if (q.version !== undefined && doc.version === q.version && (q.wait ?? 0) > 0) {
+        await waitFor('desired', req, device, q.wait as number);
+        doc = await opts.desired(device.tenant, device.id);
+      }
+      if (q.version !== undefined && doc.version === q.version) return reply.code(304).send();
+      return reply.code(200).send(doc);
+    },
+  });
+
+  // Commands: devices that only speak HTTP poll for them and post their answers.
+  app.get('/commands', {
+    config: { public: true },
+    schema: {
+      tags: ['device API'],
+      summary:
+        'Queued commands, oldest first (they are then delivered); with ?wait=s waits up to s seconds for one',
+      querystring: {
+        type: 'object',
+        properties: {
+          wait: { type: 'integer', minimum: 0, maximum: MAX_WAIT_SECONDS },
+          limit: { type: 'integer', minimum: 1, maximum: 100 },
+        },
+        additionalProperties: false,
+      },
+    },
+    handler: async (req) => {
+      const device = await authenticate(req);
+      limitRate(device, 0);
+      const q = req.query as { wait?: number; limit?: number };
+      let items = await opts.takeCommands(device.tenant, device.id, q.limit ?? 10);
+      if (items.length === 0 && (q.wait ?? 0) > 0) {
+        await waitFor('command', req, device, q.wait as number);
+        if (!req.raw.destroyed) items = await opts.takeCommands(device.tenant, device.id, q.limit ?? 10);
+      }
+      return { items };
+    },
+  });
+
+  app.post('/commands/:cmdId/result', {
+    config: { public: true },
+    schema: {
+      tags: ['device API'],
+      summary: 'Answer a command: {"ok": true, "result": …} or {"ok": false, "error": …}',
+      params: {
+        type: 'object',
+        properties: { cmdId: { type: 'string', minLength: 1, maxLength: 128 } },
+        required: ['cmdId'],
+      },
+    },
+    handler: async (req, reply) => {
+      const device = await authenticate(req);
+      const codec = codecOf(req, device);
+      const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+      limitRate(device, body.length);
+      let doc: unknown;
+      try {
+        doc = decodeDocument(codec, body);
+      } catch (err) {
+        if (!(err instanceof CodecError)) throw err;
+        throw new PlexusError(DeviceHttpErrors.PAYLOAD_INVALID, `command result (${codec}): ${err.message}`);
+      }
+      const { cmdId } = req.params as { cmdId: string };
+      const outcome = await commit('command-result', device, { id: cmdId, doc });
+      if (outcome.error) return answer(req, reply, outcome);
+      const refused = outcome.rejected[0];
+      if (refused) throw new PlexusError(DeviceHttpErrors.RESULT_REFUSED, refused.reason);
+      return reply.code(200).send({ accepted: 1 });
+    },
+  });
 };

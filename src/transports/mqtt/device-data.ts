@@ -1,5 +1,11 @@
 import type { IPublishPacket } from 'mqtt-packet';
-import { CodecError, codecFromContentType, decodeEvents, decodeTelemetry } from '../../codecs/index.js';
+import {
+  CodecError,
+  codecFromContentType,
+  decodeDocument,
+  decodeEvents,
+  decodeTelemetry,
+} from '../../codecs/index.js';
 import type { EventData, TelemetryData, UplinkOutcome } from '../../core/envelope.js';
 import type { Connection } from './connection.js';
 import { ackSender } from './handlers/publish.js';
@@ -7,16 +13,30 @@ import type { Message } from './message.js';
 import { RC } from './reason-codes.js';
 import type { Session } from './session.js';
 
-export type DeviceDataKind = 'telemetry' | 'event';
+export type DeviceDataKind = 'telemetry' | 'event' | 'reported' | 'command-result';
 
-/** `devices/{own id}/telemetry` → telemetry, `…/events` → event; anything else (incl. other devices' topics) → undefined. */
+const RESULT_TOPIC = /^commands\/([^/]+)\/result$/;
+
+/**
+ * `devices/{own id}/telemetry` → telemetry, `…/events` → event,
+ * `…/twin/reported` → reported, `…/commands/{cmdId}/result` → command-result;
+ * anything else (incl. other devices' topics) → undefined.
+ */
 export function deviceDataKind(session: Session, topic: string): DeviceDataKind | undefined {
   const who = session.identity;
   if (who.kind !== 'device') return undefined;
   const prefix = `devices/${who.id}/`;
   if (!topic.startsWith(prefix)) return undefined;
   const rest = topic.slice(prefix.length);
-  return rest === 'telemetry' ? 'telemetry' : rest === 'events' ? 'event' : undefined;
+  return rest === 'telemetry'
+    ? 'telemetry'
+    : rest === 'events'
+      ? 'event'
+      : rest === 'twin/reported'
+        ? 'reported'
+        : RESULT_TOPIC.test(rest)
+          ? 'command-result'
+          : undefined;
 }
 
 /** MQTT 5 reason code and reason string for an ingest outcome (ARCHITECTURE §6.1). */
@@ -31,6 +51,17 @@ export function outcomeReason(o: UplinkOutcome): { code: number; reason?: string
     return { code, reason: o.error.message };
   }
   if (o.rejected.length === 0) return { code: RC.SUCCESS };
+  const only = o.rejected[0];
+  if (
+    o.accepted === 0 &&
+    o.rejected.length === 1 &&
+    only &&
+    only.key === undefined &&
+    only.index === undefined
+  ) {
+    // One document refused as a whole (reported state, a command result): its reason alone.
+    return { code: RC.PAYLOAD_FORMAT_INVALID, reason: only.reason };
+  }
   const first = o.rejected
     .slice(0, 3)
     .map(
@@ -45,7 +76,7 @@ export function outcomeReason(o: UplinkOutcome): { code: number; reason?: string
 }
 
 /**
- * A device's own telemetry or events: decoded here (content type, else the
+ * A device's own telemetry, events, reported state or command results: decoded here (content type, else the
  * profile's codec), handed to the platform as an Uplink, and for QoS 1/2
  * acknowledged only when the telemetry writer has committed it
  * (ARCHITECTURE §1.3). Undecodable payloads are answered at once: MQTT 5
@@ -68,9 +99,22 @@ export function forwardDeviceData(
   const answer = (code: number, reason?: string) => {
     if (slot >= 0) conn.completeAck(slot, ackSender(conn, packet, code, reason));
   };
-  let data: TelemetryData | EventData;
+  let data: TelemetryData | EventData | { state: unknown } | { id: string; doc: unknown };
   try {
-    if (kind === 'event') {
+    if (kind === 'reported') data = { state: decodeDocument(codec, message.payload) };
+    else if (kind === 'command-result') {
+      const id = (
+        RESULT_TOPIC.exec(message.topic.slice(`devices/${who.id}/`.length)) as RegExpExecArray
+      )[1] as string;
+      const correlation = message.properties.correlationData;
+      if (correlation !== undefined && correlation.toString() !== id) {
+        // An application's own request/response on the commands topic (a program published there
+        // itself, with its own correlation data): routed like any message, not the command service's.
+        answer(RC.SUCCESS);
+        return;
+      }
+      data = { id, doc: decodeDocument(codec, message.payload) };
+    } else if (kind === 'event') {
       if (codec !== 'json' && codec !== 'cbor')
         throw new CodecError(codec, 'events are sent as JSON or CBOR');
       data = decodeEvents(codec, message.payload);

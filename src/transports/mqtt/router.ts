@@ -59,6 +59,13 @@ export class Router {
     return r;
   }
 
+  /** Forgets a tenant's retained messages (tenant deleted); returns their topics. */
+  dropRetained(tenant: string): string[] {
+    const index = this.#retained.get(tenant);
+    this.#retained.delete(tenant);
+    return index ? [...index.entries()].map(([topic]) => topic) : [];
+  }
+
   subscribe(session: Session, filter: string, options: SubscriptionOptions, group?: string): boolean {
     return this.#tree(session.tenant).add(session, filter, options, group);
   }

@@ -23,6 +23,9 @@ export const handleAck: PacketHandler<AckPacket> = (conn, packet) => {
       // A PUBACK for a QoS 2 message (or PUBCOMP before PUBREC) is ignored rather than trusted.
       if (out && (packet.cmd === 'puback' ? out.qos === 1 : out.state === 'pubrel')) {
         session.inflight.delete(id);
+        if (out.message.from === undefined) {
+          conn.broker.noteAcknowledged(session, out.message.topic, packet.reasonCode ?? 0);
+        }
         drain(session, Date.now());
       }
       return;
@@ -39,6 +42,9 @@ export const handleAck: PacketHandler<AckPacket> = (conn, packet) => {
       if ((packet.reasonCode ?? 0) >= 0x80) {
         // The client refused the message: it is done [MQTT-4.3.3-4 note].
         session.inflight.delete(id);
+        if (out.message.from === undefined) {
+          conn.broker.noteAcknowledged(session, out.message.topic, packet.reasonCode ?? 0x80);
+        }
         drain(session, Date.now());
         return;
       }

@@ -1,0 +1,474 @@
+import type { Registry } from 'prom-client';
+import type { Bus, CommandDelivery } from '../core/bus.js';
+import type { Clock } from '../core/clock.js';
+import { Downlink, type Uplink, type UplinkOutcome } from '../core/envelope.js';
+import { PlexusError } from '../core/errors.js';
+import { randomId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { RegistryService } from '../registry/index.js';
+import type { CommandBatch, CommandQuery, CommandStore, DeviceFilter, Page } from '../store/index.js';
+import { CommandErrors } from './errors.js';
+import { createCommandMetrics } from './metrics.js';
+import { type Command, type CommandStatus, commandDoc, isOpen, parseDuration, parseResult } from './model.js';
+
+export interface CommandDeps {
+  readonly store: CommandStore;
+  readonly registry: RegistryService;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: Registry;
+}
+
+/** What a caller asks for (REST body, later rules and rollouts). */
+export interface CommandInput {
+  readonly name: string;
+  /** A JSON object (checked here, as everything else: callers pass what they were given). */
+  readonly params?: unknown;
+  /** Answer expected within this long after sending: `30s`, `5m`, or seconds (default 30 s). */
+  readonly timeout?: unknown;
+  /** Not sent within this long: expired (default 1 day). */
+  readonly ttl?: unknown;
+  /** No answer expected: finished once delivered. */
+  readonly oneWay?: boolean;
+}
+
+/** Which devices a group send reaches. */
+export interface CommandTarget {
+  readonly group?: string;
+  readonly profile?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface BatchSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly target: Record<string, unknown>;
+  readonly total: number;
+  readonly createdAt: number;
+  /** Commands per status. */
+  readonly counts: Partial<Record<CommandStatus, number>>;
+}
+
+export type CommandService = ReturnType<typeof createCommandService>;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const MAX_PARAMS_BYTES = 65_536;
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TTL_MS = 86_400_000;
+const MAX_TTL_MS = 30 * 86_400_000;
+/** Devices per group send: beyond this, split by label or profile. */
+export const MAX_BATCH_DEVICES = 10_000;
+/** Commands sent per second by a group send unless it asks otherwise. */
+export const DEFAULT_BATCH_RATE = 100;
+const FINAL_FOR_ONE_WAY: CommandStatus = 'delivered';
+
+const durationOf = (v: unknown) =>
+  typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined;
+
+const invalid = (message: string, path: string) =>
+  new PlexusError(CommandErrors.INVALID, message, { errors: [{ path, message }] });
+
+/**
+ * Commands (ARCHITECTURE §2, §6.1): one service for operators, rules and
+ * rollouts. A command is stored as `queued` first, then offered to the
+ * device as a `command` downlink; the transport that holds the device says
+ * whether it went out (`command-delivery`), otherwise it waits, durably and
+ * in order, until the device is `ready` again, or until its time-to-live
+ * ends. Answers arrive as `command-result` uplinks. A sweep each second
+ * expires and times out what is due (also after a restart).
+ */
+export function createCommandService(deps: CommandDeps) {
+  const { store, registry, bus, clock } = deps;
+  const log = deps.log.child({ part: 'commands' });
+  const metrics = createCommandMetrics(deps.metrics);
+  /** Per device: offers run one after another, so queued commands go out in order. */
+  const chains = new Map<string, Promise<void>>();
+  /** Offered and not yet answered by the transport (avoids offering twice). */
+  const offered = new Set<string>();
+  const waiters = new Map<string, Set<(c: Command) => void>>();
+  let sweeper: NodeJS.Timeout | undefined;
+  const pacers = new Set<NodeJS.Timeout>();
+
+  function announce(c: Command): void {
+    metrics.statuses.inc({ status: c.status });
+    bus.publish('command', {
+      tenant: c.tenant,
+      device: c.device,
+      id: c.id,
+      name: c.name,
+      status: c.status,
+      ts: clock.now(),
+      ...(c.result === undefined ? {} : { result: c.result }),
+      ...(c.error === undefined ? {} : { error: c.error }),
+    });
+    if (isFinal(c)) {
+      const set = waiters.get(c.id);
+      if (set) for (const w of [...set]) w(c);
+    }
+  }
+
+  const isFinal = (c: Command) => !isOpen(c.status) || (c.oneWay && c.status === FINAL_FOR_ONE_WAY);
+
+  function validate(input: CommandInput, now: number): Omit<Command, 'id' | 'tenant' | 'device' | 'actor'> {
+    if (typeof input.name !== 'string' || !NAME.test(input.name)) {
+      throw invalid(
+        'name must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+        '/body/name',
+      );
+    }
+    const params = (input.params === undefined ? {} : input.params) as Record<string, unknown>;
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+      throw invalid('params must be a JSON object', '/body/params');
+    }
+    if (Buffer.byteLength(JSON.stringify(params)) > MAX_PARAMS_BYTES) {
+      throw invalid(`params must be at most ${MAX_PARAMS_BYTES} bytes of JSON`, '/body/params');
+    }
+    const timeoutMs = input.timeout === undefined ? DEFAULT_TIMEOUT_MS : durationOf(input.timeout);
+    if (timeoutMs === undefined || timeoutMs < 1000 || timeoutMs > 86_400_000) {
+      throw invalid('timeout must be between 1s and 1d (e.g. "30s", "5m" or seconds)', '/body/timeout');
+    }
+    const ttlMs = input.ttl === undefined ? DEFAULT_TTL_MS : durationOf(input.ttl);
+    if (ttlMs === undefined || ttlMs < 1000 || ttlMs > MAX_TTL_MS) {
+      throw invalid('ttl must be between 1s and 30d (e.g. "10m", "1d" or seconds)', '/body/ttl');
+    }
+    return {
+      name: input.name,
+      params,
+      oneWay: input.oneWay === true,
+      status: 'queued',
+      createdAt: now,
+      expiresAt: now + ttlMs,
+      timeoutMs,
+    };
+  }
+
+  /** Offers the device's queued commands, oldest first, unless already offered. */
+  function offer(tenant: string, device: string): Promise<void> {
+    const key = `${tenant}\u0000${device}`;
+    const next = (chains.get(key) ?? Promise.resolve())
+      .then(async () => {
+        const now = clock.now();
+        for (const c of await store.queued(tenant, device, 1000)) {
+          if (offered.has(c.id) || c.expiresAt <= now) continue;
+          offered.add(c.id);
+          // The transport answers synchronously on the bus (sent / unreachable).
+          bus.publish(
+            'downlink',
+            Downlink.create({
+              kind: 'command',
+              tenant,
+              device,
+              ts: now,
+              data: { ...commandDoc(c), expiresAt: c.expiresAt },
+            }),
+          );
+        }
+      })
+      .catch((err: unknown) => log.error({ err, tenant, device }, 'offering commands failed'))
+      .finally(() => {
+        if (chains.get(key) === next) chains.delete(key);
+      });
+    chains.set(key, next);
+    return next;
+  }
+
+  async function move(
+    tenant: string,
+    id: string,
+    from: readonly CommandStatus[],
+    to: CommandStatus,
+    fields: Parameters<CommandStore['transition']>[4] = {},
+  ): Promise<Command | undefined> {
+    const c = await store.transition(tenant, id, from, to, fields);
+    if (c) announce(c);
+    return c;
+  }
+
+  async function onDelivery(d: CommandDelivery): Promise<void> {
+    if (d.kind === 'ready') return offer(d.tenant, d.device);
+    const now = clock.now();
+    if (d.kind === 'unreachable') {
+      offered.delete(d.id);
+      return;
+    }
+    if (d.kind === 'refused') {
+      await move(d.tenant, d.id, ['queued', 'sent'], 'failed', {
+        sentAt: now,
+        completedAt: now,
+        error: d.reason,
+      });
+      offered.delete(d.id);
+      return;
+    }
+    if (d.kind === 'sent') {
+      await move(d.tenant, d.id, ['queued'], 'sent', { sentAt: now });
+      offered.delete(d.id);
+      return;
+    }
+    const current = await store.get(d.tenant, d.id);
+    if (!current) return;
+    await move(d.tenant, d.id, ['queued', 'sent'], 'delivered', {
+      sentAt: current.sentAt ?? now,
+      deliveredAt: now,
+      ...(current.oneWay ? { completedAt: now } : {}),
+    });
+    offered.delete(d.id);
+  }
+
+  /** A device's answer (MQTT or HTTP uplink of kind `command-result`). */
+  async function onResult(u: Uplink): Promise<UplinkOutcome> {
+    const { id, doc } = u.data as { id: string; doc: unknown };
+    const refuse = (reason: string): UplinkOutcome => {
+      log.debug({ tenant: u.tenant, device: u.device, id, reason }, 'command result refused');
+      metrics.results.inc({ result: 'refused' });
+      return { accepted: 0, rejected: [{ reason }] };
+    };
+    const parsed = parseResult(doc);
+    if ('problem' in parsed) return refuse(parsed.problem);
+    const c = await store.get(u.tenant, id);
+    // Another device's command reads as unknown: ids of other devices are not confirmed.
+    if (!c || c.device !== u.device) return refuse(`no command ${id} for this device`);
+    if (!isOpen(c.status) || (c.oneWay && c.status === 'delivered')) {
+      return refuse(`command ${id} is already ${c.status}`);
+    }
+    const now = clock.now();
+    const moved = await move(
+      u.tenant,
+      id,
+      ['queued', 'sent', 'delivered'],
+      parsed.ok ? 'succeeded' : 'failed',
+      {
+        sentAt: c.sentAt ?? now,
+        deliveredAt: c.deliveredAt ?? now,
+        completedAt: now,
+        ...(parsed.ok ? { result: parsed.result } : { error: parsed.error }),
+      },
+    );
+    if (!moved) return refuse(`command ${id} finished meanwhile`);
+    offered.delete(id);
+    metrics.results.inc({ result: 'accepted' });
+    return { accepted: 1, rejected: [] };
+  }
+
+  async function sweep(): Promise<void> {
+    for (const c of await store.sweep(clock.now())) {
+      offered.delete(c.id);
+      announce(c);
+    }
+  }
+
+  async function require(tenant: string, id: string): Promise<Command> {
+    const c = await store.get(tenant, id);
+    if (!c) throw new PlexusError(CommandErrors.NOT_FOUND, `command ${id} does not exist`);
+    return c;
+  }
+
+  async function devicesOf(tenant: string, target: CommandTarget): Promise<string[]> {
+    if (target.group !== undefined) await registry.getGroup(tenant, target.group); // 404 for an unknown group
+    const filter: DeviceFilter = {
+      ...(target.group === undefined ? {} : { group: target.group }),
+      ...(target.profile === undefined ? {} : { profile: target.profile }),
+      ...(target.labels === undefined ? {} : { labels: target.labels }),
+    };
+    const out: string[] = [];
+    let after: string | undefined;
+    do {
+      const page: Page<{ id: string }> = await registry.listDevices(tenant, filter, {
+        limit: 1000,
+        ...(after === undefined ? {} : { after }),
+      });
+      for (const d of page.items) out.push(d.id);
+      after = page.nextAfter;
+      if (out.length > MAX_BATCH_DEVICES) {
+        throw new PlexusError(
+          CommandErrors.TOO_MANY_DEVICES,
+          `more than ${MAX_BATCH_DEVICES} devices match; narrow the target (labels, profile)`,
+        );
+      }
+    } while (after !== undefined);
+    return out;
+  }
+
+  bus.subscribe('commands', 'command-delivery', (d) => {
+    onDelivery(d).catch((err: unknown) => log.error({ err }, 'command delivery update failed'));
+  });
+  bus.subscribe('commands', 'uplink', (u) => {
+    if (u.kind !== 'command-result') return;
+    onResult(u).then(
+      (outcome) => u.ack?.(outcome),
+      (err: unknown) => {
+        log.error({ err }, 'storing a command result failed');
+        u.ack?.({
+          accepted: 0,
+          rejected: [],
+          error: { code: CommandErrors.STORE_FAILED.code, message: 'the result could not be stored; retry' },
+        });
+      },
+    );
+  });
+  bus.subscribe('commands', 'registry', (change) => {
+    if (change.kind !== 'device-deleted' && change.kind !== 'tenant-deleted') return;
+    const device = change.kind === 'device-deleted' ? change.device : undefined;
+    store
+      .delete(change.tenant, device)
+      .catch((err: unknown) => log.error({ err }, 'deleting commands failed'));
+  });
+
+  return {
+    /** Queues a command for one device and offers it at once; 404 for an unknown device. */
+    async send(tenant: string, device: string, input: CommandInput, actor: string): Promise<Command> {
+      await registry.getDevice(tenant, device);
+      const c: Command = { ...validate(input, clock.now()), id: randomId('cmd', 8), tenant, device, actor };
+      await store.insert([c]);
+      announce(c);
+      await offer(tenant, device);
+      return (await store.get(tenant, c.id)) ?? c;
+    },
+    /**
+     * One command per matching device (a group, a profile, labels), created
+     * at once and offered at `ratePerSecond` so a large fleet is not hit all
+     * at the same moment. Returns the batch with each device's command.
+     */
+    async sendToMany(
+      tenant: string,
+      target: CommandTarget,
+      input: CommandInput,
+      actor: string,
+      ratePerSecond = DEFAULT_BATCH_RATE,
+    ): Promise<{
+      id: string;
+      total: number;
+      items: { device: string; commandId: string; status: CommandStatus }[];
+    }> {
+      const now = clock.now();
+      const base = validate(input, now);
+      const devices = await devicesOf(tenant, target);
+      if (devices.length === 0)
+        throw new PlexusError(CommandErrors.NO_DEVICES, 'no device matches the target');
+      const batch: CommandBatch = {
+        id: randomId('batch', 8),
+        tenant,
+        name: base.name,
+        target: { ...target },
+        total: devices.length,
+        createdAt: now,
+        actor,
+      };
+      const commands: Command[] = devices.map((device) => ({
+        ...base,
+        id: randomId('cmd', 8),
+        tenant,
+        device,
+        actor,
+        batch: batch.id,
+      }));
+      await store.insert(commands, batch);
+      for (const c of commands) announce(c);
+      // Offer in slices of a tenth of a second.
+      const perTick = Math.max(1, Math.ceil(ratePerSecond / 10));
+      let next = 0;
+      const tick = () => {
+        const slice = commands.slice(next, next + perTick);
+        next += slice.length;
+        for (const c of slice) void offer(tenant, c.device);
+        if (next >= commands.length) {
+          clearInterval(timer);
+          pacers.delete(timer);
+        }
+      };
+      const timer = setInterval(tick, 100);
+      timer.unref();
+      pacers.add(timer);
+      tick();
+      return {
+        id: batch.id,
+        total: commands.length,
+        items: commands.map((c) => ({ device: c.device, commandId: c.id, status: c.status })),
+      };
+    },
+    get: require,
+    list: (tenant: string, q: CommandQuery): Promise<Page<Command>> => store.list(tenant, q),
+    async batch(tenant: string, id: string): Promise<BatchSummary> {
+      const b = await store.getBatch(tenant, id);
+      if (!b) throw new PlexusError(CommandErrors.NOT_FOUND, `group send ${id} does not exist`);
+      return {
+        id: b.id,
+        name: b.name,
+        target: b.target,
+        total: b.total,
+        createdAt: b.createdAt,
+        counts: await store.batchCounts(tenant, id),
+      };
+    },
+    /** Cancels an unfinished command (a device that already has it may still act on it). */
+    async cancel(tenant: string, id: string): Promise<Command> {
+      const c = await require(tenant, id);
+      if (isFinal(c)) throw new PlexusError(CommandErrors.FINISHED, `command ${id} is already ${c.status}`);
+      const moved = await move(tenant, id, ['queued', 'sent', 'delivered'], 'cancelled', {
+        completedAt: clock.now(),
+        error: 'cancelled',
+      });
+      if (!moved) throw new PlexusError(CommandErrors.FINISHED, `command ${id} finished meanwhile`);
+      offered.delete(id);
+      return moved;
+    },
+    /** The command once finished, or as it is after `ms`. */
+    async wait(tenant: string, id: string, ms: number): Promise<Command> {
+      const first = await require(tenant, id);
+      if (isFinal(first) || ms <= 0) return first;
+      const done = await new Promise<Command | undefined>((resolve) => {
+        let set = waiters.get(id);
+        if (!set) {
+          set = new Set();
+          waiters.set(id, set);
+        }
+        const s = set;
+        const finish = (c: Command | undefined) => {
+          clearTimeout(timer);
+          s.delete(finish);
+          if (s.size === 0) waiters.delete(id);
+          resolve(c);
+        };
+        const timer = setTimeout(() => finish(undefined), ms);
+        s.add(finish);
+      });
+      return done ?? require(tenant, id);
+    },
+    /**
+     * For devices that poll over HTTP: their queued commands, oldest first,
+     * now `delivered` (the response carries them).
+     */
+    async takeForDevice(
+      tenant: string,
+      device: string,
+      limit: number,
+    ): Promise<ReturnType<typeof commandDoc>[]> {
+      const now = clock.now();
+      const out: ReturnType<typeof commandDoc>[] = [];
+      for (const c of await store.queued(tenant, device, limit)) {
+        if (c.expiresAt <= now) continue;
+        const moved = await move(tenant, c.id, ['queued'], 'delivered', {
+          sentAt: now,
+          deliveredAt: now,
+          ...(c.oneWay ? { completedAt: now } : {}),
+        });
+        if (moved) out.push(commandDoc(moved));
+      }
+      return out;
+    },
+    /** Starts the once-a-second sweep (expiry, timeouts). */
+    start(): void {
+      sweeper = setInterval(() => {
+        sweep().catch((err: unknown) => log.error({ err }, 'command sweep failed'));
+      }, 1000);
+      sweeper.unref();
+    },
+    stop(): void {
+      if (sweeper) clearInterval(sweeper);
+      for (const t of pacers) clearInterval(t);
+      pacers.clear();
+      bus.unsubscribeAll('commands');
+    },
+  };
+}
