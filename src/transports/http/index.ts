@@ -249,6 +249,23 @@ export const deviceHttpRoutes: FastifyPluginAsync<DeviceHttpOptions> = async (ap
   route('/telemetry', 'telemetry');
   route('/events', 'event');
 
+  /** A device's JSON or CBOR document (reported state, command result): authenticated, rate-limited, decoded. */
+  async function readDocument(
+    req: FastifyRequest,
+    what: string,
+  ): Promise<{ device: HttpDevice; doc: unknown }> {
+    const device = await authenticate(req);
+    const codec = codecOf(req, device);
+    const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+    limitRate(device, body.length);
+    try {
+      return { device, doc: decodeDocument(codec, body) };
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      throw new PlexusError(DeviceHttpErrors.PAYLOAD_INVALID, `${what} (${codec}): ${err.message}`);
+    }
+  }
+
   // Twin: reported state in, desired state out (long poll), as on MQTT.
   app.patch('/twin/reported', {
     config: { public: true },
@@ -257,21 +274,11 @@ export const deviceHttpRoutes: FastifyPluginAsync<DeviceHttpOptions> = async (ap
       summary: 'Report state as a device (JSON merge patch: null deletes a key); answered after it is stored',
     },
     handler: async (req, reply) => {
-      const device = await authenticate(req);
-      const codec = codecOf(req, device);
-      const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
-      limitRate(device, body.length);
-      let state: unknown;
-      try {
-        state = decodeDocument(codec, body);
-      } catch (err) {
-        if (!(err instanceof CodecError)) throw err;
-        throw new PlexusError(DeviceHttpErrors.PAYLOAD_INVALID, `reported state (${codec}): ${err.message}`);
-      }
-      const outcome = await commit('reported', device, { state });
-      const refused = outcome.rejected[0];
-      if (!outcome.error && refused) throw new PlexusError(DeviceHttpErrors.PAYLOAD_INVALID, refused.reason);
+      const { device, doc } = await readDocument(req, 'reported state');
+      const outcome = await commit('reported', device, { state: doc });
       if (outcome.error) return answer(req, reply, outcome);
+      const refused = outcome.rejected[0];
+      if (refused) throw new PlexusError(DeviceHttpErrors.PAYLOAD_INVALID, refused.reason);
       return reply.code(200).send({ accepted: 1 });
     },
   });
@@ -376,17 +383,7 @@ export const deviceHttpRoutes: FastifyPluginAsync<DeviceHttpOptions> = async (ap
       },
     },
     handler: async (req, reply) => {
-      const device = await authenticate(req);
-      const codec = codecOf(req, device);
-      const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
-      limitRate(device, body.length);
-      let doc: unknown;
-      try {
-        doc = decodeDocument(codec, body);
-      } catch (err) {
-        if (!(err instanceof CodecError)) throw err;
-        throw new PlexusError(DeviceHttpErrors.PAYLOAD_INVALID, `command result (${codec}): ${err.message}`);
-      }
+      const { device, doc } = await readDocument(req, 'command result');
       const { cmdId } = req.params as { cmdId: string };
       const outcome = await commit('command-result', device, { id: cmdId, doc });
       if (outcome.error) return answer(req, reply, outcome);
