@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { type Client, client, login } from './helpers/http.js';
+import { connect, end } from './helpers/mqtt.js';
 
 /**
  * The compiled `plexus` CLI against the real platform: every test runs the
@@ -384,5 +385,100 @@ describe('users, API keys and audit', () => {
     const actions = page.items.map((r: { action: string }) => r.action);
     assert.ok(actions.includes('device.create'), actions.join(','));
     assert.match(ok(await cli(['audit', '--action', 'device.delete'])).stdout, /device\/sensor-1/);
+  });
+});
+
+describe('twin and commands', () => {
+  /** An operator API key and an empty config dir: these tests need no saved login. */
+  async function operator(): Promise<{ env: Record<string, string>; config: string }> {
+    const r = await admin.post<{ key: string }>('/api/v1/apikeys', { name: 'cli-ops', role: 'operator' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return { env: { PLEXUS_API_KEY: r.body.key }, config: join(home, 'ops-config') };
+  }
+
+  test('twin set merges key=value pairs (dotted keys nest, JSON values); show; a stale --if-match exits 1', async () => {
+    const as = await operator();
+    await admin.post('/api/v1/devices', { id: 'thermo-cli' });
+    const set = ok(await cli(['twin', 'set', 'thermo-cli', 'temp.target=21', 'mode=eco'], as));
+    assert.match(set.stdout, /Desired state of thermo-cli changed/);
+    const shown = JSON.parse(ok(await cli(['twin', 'show', 'thermo-cli', '--json'], as)).stdout);
+    assert.deepEqual(shown.desired, { temp: { target: 21 }, mode: 'eco' });
+    assert.deepEqual(shown.delta, shown.desired);
+    assert.equal(shown.version, 1);
+    const stale = await cli(['twin', 'set', 'thermo-cli', 'mode=null', '--if-match', '0'], as);
+    assert.equal(stale.code, 1, stale.stderr);
+    assert.match(stale.stderr, /412|version/);
+    ok(await cli(['twin', 'set', 'thermo-cli', 'mode=null', '--if-match', '1'], as));
+    const after = JSON.parse(ok(await cli(['twin', 'show', 'thermo-cli', '--json'], as)).stdout);
+    assert.deepEqual(after.desired, { temp: { target: 21 } });
+    const nothing = await cli(['twin', 'set', 'thermo-cli'], as);
+    assert.equal(nothing.code, 2, nothing.stderr);
+  });
+
+  test('commands send --wait prints the result; an expired one exits 1; list, show, cancel', async () => {
+    const as = await operator();
+    const created = await admin.post<{ id: string; secret: string }>('/api/v1/devices', { id: 'press-cli' });
+    const device = await connect(app, { id: 'press-cli', secret: created.body.secret, tenant: 'default' });
+    await device.subscribeAsync('devices/press-cli/commands/+', { qos: 1 });
+    device.on('message', (topic, payload) => {
+      const { params } = JSON.parse(payload.toString()) as { params: unknown };
+      void device.publishAsync(`${topic}/result`, JSON.stringify({ ok: true, result: { echo: params } }), {
+        qos: 1,
+      });
+    });
+    const sent = ok(
+      await cli(
+        [
+          'commands',
+          'send',
+          'press-cli',
+          'shutdown',
+          '--param',
+          'reason=heat',
+          '--param',
+          'level=2',
+          '--wait',
+          '5s',
+        ],
+        as,
+      ),
+    );
+    assert.match(sent.stdout, /: succeeded/);
+    assert.match(sent.stdout, /"echo":\{"reason":"heat","level":2\}/);
+    await end(device);
+
+    // Offline now: a 1 s time-to-live runs out while --wait waits.
+    const expired = await cli(['commands', 'send', 'press-cli', 'reboot', '--ttl', '1s', '--wait', '3s'], as);
+    assert.equal(expired.code, 1, expired.stdout + expired.stderr);
+    assert.match(expired.stderr, /ended expired/);
+
+    const queued = JSON.parse(
+      ok(await cli(['commands', 'send', 'press-cli', 'calibrate', '--json'], as)).stdout,
+    );
+    assert.equal(queued.status, 'queued');
+    const listed = ok(await cli(['commands', 'list', '--device', 'press-cli', '--status', 'queued'], as));
+    assert.match(listed.stdout, new RegExp(`${queued.id}\\s+press-cli\\s+calibrate\\s+queued`));
+    assert.match(ok(await cli(['commands', 'cancel', queued.id], as)).stdout, /Cancelled command/);
+    const shown = JSON.parse(ok(await cli(['commands', 'show', queued.id, '--json'], as)).stdout);
+    assert.equal(shown.status, 'cancelled');
+    const again = await cli(['commands', 'cancel', queued.id], as);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already cancelled/);
+    const badTtl = await cli(['commands', 'send', 'press-cli', 'x', '--ttl', 'soon'], as);
+    assert.equal(badTtl.code, 2, badTtl.stderr);
+  });
+
+  test('send-group reaches every member; batch counts them by status', async () => {
+    const as = await operator();
+    await admin.post('/api/v1/groups', { id: 'cli-line' });
+    for (const id of ['g-1', 'g-2', 'g-3']) await admin.post('/api/v1/devices', { id, groups: ['cli-line'] });
+    const sent = ok(
+      await cli(['commands', 'send-group', 'cli-line', 'reboot', '--rate', '10', '--json'], as),
+    );
+    const batch = JSON.parse(sent.stdout) as { id: string; total: number };
+    assert.equal(batch.total, 3);
+    const shown = ok(await cli(['commands', 'batch', batch.id], as));
+    assert.match(shown.stdout, /Devices:\s+3/);
+    assert.match(shown.stdout, /queued:\s+3/);
   });
 });

@@ -34,6 +34,9 @@ export interface RequestOptions {
   readonly body?: unknown;
   /** False for the few calls that need no token (`/info`, `/auth/login`). */
   readonly auth?: boolean;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** For calls that wait on the server (`?wait=`): longer than the client's default. */
+  readonly timeoutMs?: number;
 }
 
 /** `/devices/{id}` with each segment escaped: ids are URL-safe by rule, but not trusted to be. */
@@ -78,13 +81,14 @@ export class PlexusClient {
     }
     if (this.#opts.tenant) headers['plexus-tenant'] = this.#opts.tenant;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    Object.assign(headers, opts.headers);
 
     let res: Response;
     try {
       res = await fetch(withQuery(this.url + apiPath, opts.query), {
         method,
         headers,
-        signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 30_000),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? this.#opts.timeoutMs ?? 30_000),
         ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
       });
     } catch (err) {
@@ -109,12 +113,12 @@ export class PlexusClient {
     return this.request<T>('GET', apiPath, query === undefined ? {} : { query });
   }
 
-  post<T>(apiPath: string, body?: unknown): Promise<T> {
-    return this.request<T>('POST', apiPath, body === undefined ? {} : { body });
+  post<T>(apiPath: string, body?: unknown, opts: Omit<RequestOptions, 'body'> = {}): Promise<T> {
+    return this.request<T>('POST', apiPath, body === undefined ? opts : { ...opts, body });
   }
 
-  patch<T>(apiPath: string, body: unknown): Promise<T> {
-    return this.request<T>('PATCH', apiPath, { body });
+  patch<T>(apiPath: string, body: unknown, opts: Omit<RequestOptions, 'body'> = {}): Promise<T> {
+    return this.request<T>('PATCH', apiPath, { ...opts, body });
   }
 
   async delete(apiPath: string): Promise<void> {
