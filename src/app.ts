@@ -92,10 +92,11 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     stores = opened;
     for (const m of opened.migrations) log.info({ version: m.version, name: m.name }, 'database migrated');
     const registry = createRegistryService({ store: opened.registry, bus, clock });
+    const audit = createAuditService({ store: opened.audit, bus, clock, log });
     built = {
       registry,
       auth: createAuthService({ store: opened.auth, bus, clock, config: config.auth }),
-      audit: createAuditService({ store: opened.audit, bus, clock, log }),
+      audit,
       telemetry: createTelemetryService({
         store: opened.telemetry,
         writer: opened.telemetryWriter,
@@ -121,6 +122,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         clock,
         log,
         metrics: metrics.registry,
+        audit: (entry) => audit.record(entry),
       }),
     };
     bootstrapResult = await bootstrap(built, config.admin);

@@ -121,7 +121,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ commands: CommandService
     handler: async (req, reply) => {
       const wait = waitMs(req.query.wait);
       const tenant = tenantOf(req);
-      const sent = await commands.send(tenant, req.params.id, req.body, actorOf(req));
+      const sent = await commands.send(tenant, req.params.id, req.body, actorOf(req), { audited: true });
       req.auditId = sent.id;
       const c = wait > 0 ? await commands.wait(tenant, sent.id, wait) : sent;
       return reply.code(201).send(c);
@@ -234,7 +234,9 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ commands: CommandService
     },
     handler: async (req, reply) => {
       const { rate, target, ...input } = req.body;
-      const batch = await commands.sendToMany(tenantOf(req), target, input, actorOf(req), rate);
+      const batch = await commands.sendToMany(tenantOf(req), target, input, actorOf(req), rate, {
+        audited: true,
+      });
       req.auditId = batch.id;
       return reply.code(201).send(batch);
     },

@@ -6,6 +6,7 @@ import { PlexusError } from '../core/errors.js';
 import { randomId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { RegistryService } from '../registry/index.js';
+import type { AuditEntry } from '../security/index.js';
 import type { CommandBatch, CommandQuery, CommandStore, DeviceFilter, Page } from '../store/index.js';
 import { CommandErrors } from './errors.js';
 import { createCommandMetrics } from './metrics.js';
@@ -18,6 +19,17 @@ export interface CommandDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: Registry;
+  /**
+   * Records a command sent by the platform itself (rules, rollouts). REST
+   * calls are recorded by the API's audit hook and say so with `audited`.
+   */
+  readonly audit: (entry: AuditEntry) => Promise<void>;
+}
+
+/** How a caller reaches the service. */
+export interface SendOptions {
+  /** Already in the audit log (the REST API records its own calls). */
+  readonly audited?: boolean;
 }
 
 /** What a caller asks for (REST body, later rules and rollouts). */
@@ -258,6 +270,25 @@ export function createCommandService(deps: CommandDeps) {
     }
   }
 
+  async function record(
+    tenant: string,
+    actor: string,
+    action: string,
+    id: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await deps.audit({
+      tenant,
+      actor,
+      action,
+      resource: 'command',
+      resourceId: id,
+      status: 201,
+      ip: null,
+      details,
+    });
+  }
+
   async function require(tenant: string, id: string): Promise<Command> {
     const c = await store.get(tenant, id);
     if (!c) throw new PlexusError(CommandErrors.NOT_FOUND, `command ${id} does not exist`);
@@ -317,10 +348,18 @@ export function createCommandService(deps: CommandDeps) {
 
   return {
     /** Queues a command for one device and offers it at once; 404 for an unknown device. */
-    async send(tenant: string, device: string, input: CommandInput, actor: string): Promise<Command> {
+    async send(
+      tenant: string,
+      device: string,
+      input: CommandInput,
+      actor: string,
+      opts: SendOptions = {},
+    ): Promise<Command> {
       await registry.getDevice(tenant, device);
       const c: Command = { ...validate(input, clock.now()), id: randomId('cmd', 8), tenant, device, actor };
       await store.insert([c]);
+      if (!opts.audited)
+        await record(c.tenant, actor, 'command.create', c.id, { device, name: c.name, params: c.params });
       announce(c);
       await offer(tenant, device);
       return (await store.get(tenant, c.id)) ?? c;
@@ -336,6 +375,7 @@ export function createCommandService(deps: CommandDeps) {
       input: CommandInput,
       actor: string,
       ratePerSecond = DEFAULT_BATCH_RATE,
+      opts: SendOptions = {},
     ): Promise<{
       id: string;
       total: number;
@@ -364,6 +404,11 @@ export function createCommandService(deps: CommandDeps) {
         batch: batch.id,
       }));
       await store.insert(commands, batch);
+      if (!opts.audited)
+        await record(tenant, actor, 'command.group-send', batch.id, {
+          target: batch.target,
+          name: base.name,
+        });
       for (const c of commands) announce(c);
       // Offer in slices of a tenth of a second.
       const perTick = Math.max(1, Math.ceil(ratePerSecond / 10));
