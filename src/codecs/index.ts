@@ -18,3 +18,4 @@ export {
   type PointProblem,
   type Scalar,
 } from './model.js';
+export { isValidKey } from './values.js';

@@ -79,13 +79,4 @@ export function parseResult(
   return { problem: 'a command result needs "ok": true or false' };
 }
 
-/** `10s`, `5m`, `2h`, `1d` or plain seconds → ms; undefined when unreadable. */
-export function parseDuration(text: string | number): number | undefined {
-  if (typeof text === 'number')
-    return Number.isFinite(text) && text >= 0 ? Math.round(text * 1000) : undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 'ms'];
-  return Math.round(n * unit);
-}
+export { parseDuration } from '../core/duration.js';

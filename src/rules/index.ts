@@ -1,0 +1,10 @@
+/**
+ * Rules (ARCHITECTURE §2, issue #6): the rule document, its checking with
+ * exact paths, the condition evaluators and action templates. The engine,
+ * alarms and the outbox build on these.
+ * @module
+ */
+export type { Condition, Needs, Problem, Signal } from './conditions/index.js';
+export { parseCondition } from './conditions/index.js';
+export { parseRule, type RuleSpec, type RuleTarget, SEVERITIES, type Severity } from './spec.js';
+export { render, renderJson, TEMPLATE_VARIABLES, type TemplateVariable } from './template.js';
