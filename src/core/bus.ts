@@ -93,6 +93,41 @@ export type CommandDelivery =
       readonly reason: string;
     };
 
+/**
+ * A rule started or stopped holding for a device (the engine's output):
+ * alarms raise and clear from these, actions are queued from them.
+ */
+export interface RuleTransition {
+  readonly tenant: string;
+  readonly device: string;
+  readonly rule: string;
+  readonly version: number;
+  /** true: the condition now holds (fired); false: it stopped holding. */
+  readonly firing: boolean;
+  /** Signal time of the transition (epoch ms). */
+  readonly ts: number;
+  /** The point that made it change, when one did. */
+  readonly key?: string;
+  readonly value?: number | boolean | string;
+  readonly alarm?: {
+    readonly type: string;
+    readonly severity: string;
+    readonly autoClear: boolean;
+    readonly message?: string;
+  };
+}
+
+/** An alarm changed (raised, raised again, acknowledged, cleared, commented): for the live stream. */
+export interface AlarmChange {
+  readonly tenant: string;
+  readonly device: string;
+  readonly id: string;
+  readonly type: string;
+  readonly severity: string;
+  readonly status: string;
+  readonly ts: number;
+}
+
 /** The one event map of the platform (STYLE.md §5). */
 export interface BusEvents {
   uplink: Uplink;
@@ -103,6 +138,8 @@ export interface BusEvents {
   twin: TwinChange;
   command: CommandChange;
   'command-delivery': CommandDelivery;
+  'rule-transition': RuleTransition;
+  alarm: AlarmChange;
 }
 
 export type BusListener<K extends keyof BusEvents> = (event: BusEvents[K]) => void;

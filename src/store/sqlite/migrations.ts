@@ -317,4 +317,79 @@ CREATE TABLE command_batches (
 ) STRICT;
 `,
   },
+  {
+    version: 7,
+    name: 'rules, rule versions, per-device rule state, alarms',
+    sql: `
+-- A rule per (tenant, name); every saved change is a new version, kept in rule_versions.
+CREATE TABLE rules (
+  tenant TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  enabled INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  PRIMARY KEY (tenant, name)
+) STRICT;
+
+CREATE TABLE rule_versions (
+  tenant TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  PRIMARY KEY (tenant, name, version)
+) STRICT;
+
+-- The engine's per-device state of each rule (JSON), so windows and durations survive a restart.
+CREATE TABLE rule_state (
+  tenant TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  device TEXT NOT NULL,
+  state TEXT NOT NULL,
+  firing INTEGER NOT NULL,
+  last_action_at INTEGER,
+  PRIMARY KEY (tenant, rule, device)
+) STRICT, WITHOUT ROWID;
+
+-- status: active, acknowledged, cleared. One open (not cleared) alarm per dedup key.
+CREATE TABLE alarms (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant TEXT NOT NULL,
+  device TEXT NOT NULL,
+  rule TEXT,
+  type TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  status TEXT NOT NULL,
+  message TEXT NOT NULL,
+  dedup_key TEXT NOT NULL,
+  details TEXT,
+  raised_at INTEGER NOT NULL,
+  last_at INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT,
+  cleared_at INTEGER,
+  cleared_by TEXT
+) STRICT;
+CREATE UNIQUE INDEX alarms_open ON alarms(tenant, dedup_key) WHERE status != 'cleared';
+CREATE INDEX alarms_tenant ON alarms(tenant, status, seq);
+CREATE INDEX alarms_device ON alarms(tenant, device, seq);
+
+CREATE TABLE alarm_comments (
+  seq INTEGER PRIMARY KEY,
+  alarm TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  text TEXT NOT NULL
+) STRICT;
+CREATE INDEX alarm_comments_alarm ON alarm_comments(alarm, seq);
+`,
+  },
 ];
