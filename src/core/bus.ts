@@ -139,6 +139,8 @@ export interface BusEvents {
   command: CommandChange;
   'command-delivery': CommandDelivery;
   'rule-transition': RuleTransition;
+  /** A rule was saved (new version, enabled, disabled) or deleted: the engine reloads it. */
+  'rule-changed': { readonly tenant: string; readonly name: string };
   alarm: AlarmChange;
 }
 
