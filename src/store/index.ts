@@ -3,6 +3,7 @@ import type { AuthStore } from './auth.js';
 import type { CommandStore } from './commands.js';
 import type { MqttStore } from './mqtt.js';
 import type { RegistryStore } from './registry.js';
+import type { RuleStateStore } from './rule-state.js';
 import type { TelemetryStore, TelemetryWriter } from './telemetry.js';
 import type { TwinStore } from './twin.js';
 
@@ -12,6 +13,7 @@ export type { CommandBatch, CommandQuery, CommandStore } from './commands.js';
 export type { MqttMessageRecord, MqttQueuedRecord, MqttSessionRecord, MqttStore } from './mqtt.js';
 export type { Page, PageQuery } from './page.js';
 export type { DeviceFilter, RegistryStore } from './registry.js';
+export type { RuleStateRow, RuleStateStore } from './rule-state.js';
 export type {
   AggregateQuery,
   AggregateSource,
@@ -39,6 +41,7 @@ export interface Stores {
   readonly telemetryWriter: TelemetryWriter;
   readonly twins: TwinStore;
   readonly commands: CommandStore;
+  readonly ruleStates: RuleStateStore;
   /** Resolves when the database answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

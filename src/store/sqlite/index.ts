@@ -9,6 +9,7 @@ import { type MigrationResult, migrateSqlite, openSqlite } from './database.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
 import { createSqliteMqttStore } from './mqtt.js';
 import { createSqliteRegistryStore } from './registry.js';
+import { createSqliteRuleStateStore } from './rule-state.js';
 import { createSqliteTelemetryStore } from './telemetry.js';
 import { recoverJournal } from './telemetry-recover.js';
 import { SqliteTelemetryWriter } from './telemetry-writer.js';
@@ -66,6 +67,7 @@ export function createSqliteStores(
     telemetryWriter,
     twins: createSqliteTwinStore(db),
     commands: createSqliteCommandStore(db),
+    ruleStates: createSqliteRuleStateStore(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

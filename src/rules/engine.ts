@@ -1,0 +1,388 @@
+import { Counter, type Registry } from 'prom-client';
+import type { Bus, StoredTelemetry } from '../core/bus.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { RegistryService } from '../registry/index.js';
+import type { RuleStateRow, RuleStateStore } from '../store/index.js';
+import { type Condition, parseCondition, type Signal } from './conditions/index.js';
+import type { RuleSpec } from './spec.js';
+import { type DeviceFacts, targets } from './targeting.js';
+
+/** A stored rule as the engine receives it. */
+export interface EngineRule {
+  readonly tenant: string;
+  readonly name: string;
+  readonly version: number;
+  readonly spec: RuleSpec;
+}
+
+export interface RuleSource {
+  listAll(): Promise<EngineRule[]>;
+  /** The current enabled rule, or undefined when deleted or disabled. */
+  current(tenant: string, name: string): Promise<EngineRule | undefined>;
+}
+
+export interface EngineDeps {
+  readonly bus: Bus;
+  readonly registry: RegistryService;
+  readonly rules: RuleSource;
+  readonly states: RuleStateStore;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: Registry;
+}
+
+interface Compiled extends EngineRule {
+  readonly condition: Condition;
+}
+
+interface DeviceState {
+  state: unknown;
+  firing: boolean;
+  lastActionAt: number | null;
+  dirty: boolean;
+}
+
+/** Device facts are re-read after this long (and at once when the registry says the device changed). */
+const FACTS_TTL_MS = 60_000;
+const SNAPSHOT_MS = 5_000;
+
+const k2 = (a: string, b: string) => `${a}\u0000${b}`;
+
+/**
+ * The rule engine (ARCHITECTURE §2): steps every enabled rule's condition
+ * with the signals of the devices it targets, in each device's order, and
+ * publishes a `rule-transition` whenever a rule starts or stops holding for
+ * a device (alarms and actions follow from those). Rules are indexed by the
+ * keys they read, so a point is evaluated only by rules that care. A
+ * condition that throws is logged and counted; the others go on. Per-device
+ * state is snapshotted every 5 s and at stop, and restored at start for the
+ * same rule version.
+ */
+export function createRuleEngine(deps: EngineDeps) {
+  const { bus, registry, clock } = deps;
+  const log = deps.log.child({ part: 'rules' });
+  const errors = new Counter({
+    name: 'plexus_rule_errors_total',
+    help: 'Rule evaluations that threw (the rule is skipped for that signal; others go on).',
+    registers: [deps.metrics],
+  });
+  const transitions = new Counter({
+    name: 'plexus_rule_transitions_total',
+    help: 'Rules starting (firing) or stopping to hold for a device.',
+    labelNames: ['firing'],
+    registers: [deps.metrics],
+  });
+  /** tenant → rule name → compiled rule. */
+  const rules = new Map<string, Map<string, Compiled>>();
+  /** tenant → key → rules reading it ('*': every point and event). */
+  let index = new Map<string, Map<string, Compiled[]>>();
+  /** tenant\0rule → device → state. */
+  const states = new Map<string, Map<string, DeviceState>>();
+  const facts = new Map<string, { facts: DeviceFacts; at: number }>();
+  /** Signals of a device whose facts are being loaded, kept in order. */
+  const pending = new Map<string, Signal[]>();
+  const timers: NodeJS.Timeout[] = [];
+
+  function compile(r: EngineRule): Compiled | undefined {
+    const { condition, problems } = parseCondition(r.spec.condition);
+    if (!condition) {
+      log.error({ tenant: r.tenant, rule: r.name, problems }, 'stored rule does not compile; skipped');
+      return undefined;
+    }
+    return { ...r, condition };
+  }
+
+  function reindex(): void {
+    const next = new Map<string, Map<string, Compiled[]>>();
+    for (const [tenant, byName] of rules) {
+      const byKey = new Map<string, Compiled[]>();
+      const add = (key: string, r: Compiled) => byKey.set(key, [...(byKey.get(key) ?? []), r]);
+      for (const r of byName.values()) {
+        const n = r.condition.needs;
+        for (const key of n.keys) add(key, r);
+        if (n.events) add('$event', r);
+        if (n.status) add('$status', r);
+        if (n.ticks) add('$tick', r);
+      }
+      next.set(tenant, byKey);
+    }
+    index = next;
+  }
+
+  function stateOf(r: Compiled, device: string): DeviceState {
+    const key = k2(r.tenant, r.name);
+    let byDevice = states.get(key);
+    if (!byDevice) {
+      byDevice = new Map();
+      states.set(key, byDevice);
+    }
+    let s = byDevice.get(device);
+    if (!s) {
+      s = { state: r.condition.initial(), firing: false, lastActionAt: null, dirty: true };
+      byDevice.set(device, s);
+    }
+    return s;
+  }
+
+  function step(r: Compiled, device: string, signal: Signal): void {
+    const s = stateOf(r, device);
+    let holds: boolean | undefined;
+    try {
+      holds = r.condition.step(s.state, signal);
+    } catch (err) {
+      errors.inc();
+      log.error({ err, tenant: r.tenant, rule: r.name, device }, 'rule evaluation failed');
+      return;
+    }
+    s.dirty = true;
+    if (holds === undefined || holds === s.firing) return;
+    s.firing = holds;
+    transitions.inc({ firing: String(holds) });
+    const alarm = r.spec.alarm;
+    bus.publish('rule-transition', {
+      tenant: r.tenant,
+      device,
+      rule: r.name,
+      version: r.version,
+      firing: holds,
+      ts: signal.ts,
+      ...(signal.kind === 'point' ? { key: signal.key, value: signal.value } : {}),
+      ...(alarm
+        ? {
+            alarm: {
+              type: alarm.type,
+              severity: alarm.severity,
+              autoClear: alarm.autoClear,
+              ...(alarm.message === undefined ? {} : { message: alarm.message }),
+            },
+          }
+        : {}),
+    });
+  }
+
+  function relevant(tenant: string, signal: Signal): readonly Compiled[] {
+    const byKey = index.get(tenant);
+    if (!byKey) return [];
+    if (signal.kind === 'point') {
+      const own = byKey.get(signal.key) ?? [];
+      const any = byKey.get('*');
+      return any ? [...own, ...any] : own;
+    }
+    if (signal.kind === 'event') return [...(byKey.get('$event') ?? []), ...(byKey.get('*') ?? [])];
+    if (signal.kind === 'status') return byKey.get('$status') ?? [];
+    return [];
+  }
+
+  function run(tenant: string, device: DeviceFacts, signals: readonly Signal[]): void {
+    for (const signal of signals) {
+      for (const r of relevant(tenant, signal))
+        if (targets(r.spec.target, device)) step(r, device.id, signal);
+    }
+  }
+
+  /** Signals of one device, in order; waits for its facts (profile, groups, labels) when not cached. */
+  function feed(tenant: string, device: string, signals: Signal[]): void {
+    if (!index.has(tenant) || signals.length === 0) return;
+    const key = k2(tenant, device);
+    const queued = pending.get(key);
+    if (queued) {
+      queued.push(...signals);
+      return;
+    }
+    const known = facts.get(key);
+    if (known && clock.now() - known.at < FACTS_TTL_MS) {
+      run(tenant, known.facts, signals);
+      return;
+    }
+    pending.set(key, [...signals]);
+    registry.findDevice(tenant, device).then(
+      (d) => {
+        const waiting = pending.get(key) ?? [];
+        pending.delete(key);
+        if (!d) return;
+        const f: DeviceFacts = { id: d.id, profile: d.profile, groups: d.groups, labels: d.labels };
+        facts.set(key, { facts: f, at: clock.now() });
+        run(tenant, f, waiting);
+      },
+      (err: unknown) => {
+        pending.delete(key);
+        log.error({ err, tenant, device }, 'rules: reading the device failed; its signals were skipped');
+      },
+    );
+  }
+
+  function tick(): void {
+    const now = clock.now();
+    const signal: Signal = { kind: 'tick', ts: now };
+    for (const [tenant, byKey] of index) {
+      for (const r of byKey.get('$tick') ?? []) {
+        for (const device of states.get(k2(tenant, r.name))?.keys() ?? []) step(r, device, signal);
+      }
+    }
+  }
+
+  async function snapshot(): Promise<void> {
+    const rows: RuleStateRow[] = [];
+    for (const [key, byDevice] of states) {
+      const [tenant, name] = key.split('\u0000') as [string, string];
+      const r = rules.get(tenant)?.get(name);
+      if (!r) continue;
+      for (const [device, s] of byDevice) {
+        if (!s.dirty) continue;
+        s.dirty = false;
+        rows.push({
+          tenant,
+          rule: name,
+          version: r.version,
+          device,
+          state: s.state,
+          firing: s.firing,
+          lastActionAt: s.lastActionAt,
+        });
+      }
+    }
+    await deps.states.saveMany(rows);
+  }
+
+  /** Devices an inactivity rule must watch although they never sent anything. */
+  async function seed(r: Compiled): Promise<void> {
+    if (!r.condition.needs.keys.includes('*')) return;
+    const t = r.spec.target;
+    let after: string | undefined;
+    do {
+      const page = await registry.listDevices(
+        r.tenant,
+        {
+          ...(t.profile === undefined ? {} : { profile: t.profile }),
+          ...(t.groups?.length === 1 ? { group: t.groups[0] } : {}),
+          ...(t.labels === undefined ? {} : { labels: t.labels }),
+        },
+        { limit: 1000, ...(after === undefined ? {} : { after }) },
+      );
+      for (const d of page.items) {
+        if (targets(t, { id: d.id, profile: d.profile, groups: d.groups, labels: d.labels }))
+          stateOf(r, d.id);
+      }
+      after = page.nextAfter;
+    } while (after !== undefined);
+  }
+
+  function install(r: Compiled): void {
+    let byName = rules.get(r.tenant);
+    if (!byName) {
+      byName = new Map();
+      rules.set(r.tenant, byName);
+    }
+    byName.set(r.name, r);
+  }
+
+  /** A rule was saved, enabled, disabled or deleted: devices it fired for are released, then it starts over. */
+  async function reload(tenant: string, name: string): Promise<void> {
+    const before = rules.get(tenant)?.get(name);
+    const now = await deps.rules.current(tenant, name);
+    if (before && now && before.version === now.version) return;
+    if (before) {
+      for (const [device, s] of states.get(k2(tenant, name)) ?? []) {
+        if (s.firing) {
+          s.firing = false;
+          bus.publish('rule-transition', {
+            tenant,
+            device,
+            rule: name,
+            version: before.version,
+            firing: false,
+            ts: clock.now(),
+            ...(before.spec.alarm ? { alarm: { ...before.spec.alarm } } : {}),
+          });
+        }
+      }
+      states.delete(k2(tenant, name));
+      rules.get(tenant)?.delete(name);
+      await deps.states.delete(tenant, { rule: name });
+    }
+    const compiled = now && compile(now);
+    if (compiled) {
+      install(compiled);
+      await seed(compiled);
+    }
+    reindex();
+  }
+
+  return {
+    /** Loads the rules and their saved state, then follows the platform's signals. */
+    async start(): Promise<void> {
+      for (const r of await deps.rules.listAll()) {
+        const c = compile(r);
+        if (c) install(c);
+      }
+      reindex();
+      const saved = await deps.states.loadAll();
+      for (const row of saved) {
+        const r = rules.get(row.tenant)?.get(row.rule);
+        if (!r || r.version !== row.version) continue;
+        const key = k2(row.tenant, row.rule);
+        const byDevice = states.get(key) ?? new Map<string, DeviceState>();
+        states.set(key, byDevice);
+        byDevice.set(row.device, {
+          state: row.state,
+          firing: row.firing,
+          lastActionAt: row.lastActionAt,
+          dirty: false,
+        });
+      }
+      for (const byName of rules.values()) for (const r of byName.values()) await seed(r);
+      bus.subscribe('rules', 'telemetry', (t: StoredTelemetry) => {
+        const signals: Signal[] = t.points.map((p) => ({
+          kind: 'point',
+          key: p.key,
+          ts: p.ts,
+          value: p.value,
+        }));
+        for (const e of t.events) signals.push({ kind: 'event', type: e.type, ts: e.ts, data: e.data });
+        feed(t.tenant, t.device, signals);
+      });
+      bus.subscribe('rules', 'device-status', (s) =>
+        feed(s.tenant, s.device, [{ kind: 'status', status: s.status, ts: s.ts }]),
+      );
+      bus.subscribe('rules', 'rule-changed', (c) => {
+        reload(c.tenant, c.name).catch((err: unknown) => log.error({ err, ...c }, 'reloading a rule failed'));
+      });
+      bus.subscribe('rules', 'registry', (change) => {
+        if (change.kind === 'device-updated') facts.delete(k2(change.tenant, change.device));
+        if (change.kind !== 'device-deleted' && change.kind !== 'tenant-deleted') return;
+        const device = change.kind === 'device-deleted' ? change.device : undefined;
+        for (const [key, byDevice] of states) {
+          if (!key.startsWith(`${change.tenant}\u0000`)) continue;
+          if (device === undefined) states.delete(key);
+          else byDevice.delete(device);
+        }
+        if (device === undefined) rules.delete(change.tenant);
+        reindex();
+        deps.states
+          .delete(change.tenant, device === undefined ? {} : { device })
+          .catch((err: unknown) => log.error({ err }, 'deleting rule state failed'));
+      });
+      const ticker = setInterval(tick, 1000);
+      const snapshots = setInterval(() => {
+        snapshot().catch((err: unknown) => log.error({ err }, 'saving rule state failed'));
+      }, SNAPSHOT_MS);
+      for (const t of [ticker, snapshots]) {
+        t.unref();
+        timers.push(t);
+      }
+    },
+    /** Rules loaded, for the log and tests. */
+    get size(): number {
+      let n = 0;
+      for (const byName of rules.values()) n += byName.size;
+      return n;
+    },
+    async stop(): Promise<void> {
+      for (const t of timers) clearInterval(t);
+      timers.length = 0;
+      bus.unsubscribeAll('rules');
+      await snapshot();
+    },
+  };
+}
