@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { type AlarmService, alarmRoutes, createAlarmService } from './alarms/index.js';
 import { infoRoutes } from './api/info.js';
 import { createMetrics } from './api/metrics.js';
 import { createApiServer } from './api/server.js';
@@ -22,6 +23,7 @@ import {
   type RegistryService,
   registryRoutes,
 } from './registry/index.js';
+import { createRuleEngine, createRuleService, type RuleService, ruleRoutes } from './rules/index.js';
 import { type AuditService, auditRoutes, createAuditService } from './security/index.js';
 import { createSqliteStores } from './store/sqlite/index.js';
 import { createTelemetryService, type TelemetryService, telemetryRoutes } from './telemetry/index.js';
@@ -36,6 +38,8 @@ interface Services {
   readonly telemetry: TelemetryService;
   readonly twins: TwinService;
   readonly commands: CommandService;
+  readonly alarms: AlarmService;
+  readonly rules: RuleService;
 }
 
 export interface AppOptions {
@@ -73,6 +77,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   let bootstrapResult: BootstrapResult | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   let stream: ReturnType<typeof createLiveStream> | undefined;
+  let engine: ReturnType<typeof createRuleEngine> | undefined;
   const transports: MqttTransport[] = [];
   let stopping: Promise<void> | undefined;
   const bus = createMemoryBus(log);
@@ -124,6 +129,15 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         metrics: metrics.registry,
         audit: (entry) => audit.record(entry),
       }),
+      rules: createRuleService({ store: opened.rules, bus, clock, log }),
+      alarms: createAlarmService({
+        store: opened.alarms,
+        registry,
+        bus,
+        clock,
+        log,
+        metrics: metrics.registry,
+      }),
     };
     bootstrapResult = await bootstrap(built, config.admin);
     return bootstrapResult;
@@ -174,6 +188,8 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         await v1.register(telemetryRoutes, s);
         await v1.register(twinRoutes, s);
         await v1.register(commandRoutes, s);
+        await v1.register(alarmRoutes, s);
+        await v1.register(ruleRoutes, s);
       },
       { prefix: '/api/v1' },
     );
@@ -229,6 +245,17 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       const { auth, telemetry, commands } = services();
       telemetry.start();
       commands.start();
+      engine = createRuleEngine({
+        bus,
+        registry: services().registry,
+        rules: services().rules,
+        states: (stores as NonNullable<typeof stores>).ruleStates,
+        clock,
+        log,
+        metrics: metrics.registry,
+      });
+      await engine.start();
+      log.info({ rules: engine.size }, 'rule engine started');
       pruneTimer = setInterval(() => {
         auth.pruneSessions().catch((err: unknown) => log.warn({ err }, 'session pruning failed'));
       }, 3600_000);
@@ -245,7 +272,11 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         await api?.close();
         // Commit what devices sent before they were disconnected, then close storage.
         built?.twins.stop();
+        await engine?.stop();
+        built?.rules.stop();
         built?.commands.stop();
+        built?.alarms.stop();
+        await built?.alarms.settled();
         await built?.telemetry.stop();
         await bus.close();
         await stores?.close();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { AlarmErrors } from '../src/alarms/errors.js';
 import { ApiErrors } from '../src/api/errors.js';
 import { AuthErrors } from '../src/auth/errors.js';
 import { CommandErrors } from '../src/commands/errors.js';
@@ -9,6 +10,7 @@ import { ConfigErrors } from '../src/config/errors.js';
 import { CoreErrors, type ErrorCatalogue } from '../src/core/errors.js';
 import { AppErrors } from '../src/core/listen.js';
 import { RegistryErrors } from '../src/registry/errors.js';
+import { RuleErrors } from '../src/rules/errors.js';
 import { StoreErrors } from '../src/store/errors.js';
 import { TelemetryErrors } from '../src/telemetry/errors.js';
 import { DeviceHttpErrors } from '../src/transports/http/errors.js';
@@ -27,6 +29,8 @@ const CATALOGUES: ErrorCatalogue[] = [
   DeviceHttpErrors,
   TwinErrors,
   CommandErrors,
+  AlarmErrors,
+  RuleErrors,
 ];
 
 test('every error catalogue in src/ is in the list above', () => {

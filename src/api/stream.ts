@@ -2,7 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type AuthService, can, type Principal } from '../auth/index.js';
-import type { Bus, CommandChange, DeviceStatusChange, StoredTelemetry, TwinChange } from '../core/bus.js';
+import type {
+  AlarmChange,
+  Bus,
+  CommandChange,
+  DeviceStatusChange,
+  StoredTelemetry,
+  TwinChange,
+} from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import type { RegistryService } from '../registry/index.js';
 
@@ -11,8 +18,8 @@ export const STREAM_PATH = '/api/v1/stream';
 const MAX_BUFFERED = 1 << 20;
 const AUTH_TIMEOUT_MS = 10_000;
 
-type Kind = 'telemetry' | 'events' | 'status' | 'twin' | 'commands';
-const KINDS: readonly Kind[] = ['telemetry', 'events', 'status', 'twin', 'commands'];
+type Kind = 'telemetry' | 'events' | 'status' | 'twin' | 'commands' | 'alarms';
+const KINDS: readonly Kind[] = ['telemetry', 'events', 'status', 'twin', 'commands', 'alarms'];
 
 interface Client {
   readonly ws: WebSocket;
@@ -38,11 +45,12 @@ export interface StreamDeps {
  * `telemetry:read`. Authenticate with `Authorization: Bearer …` on the
  * upgrade, or (browsers cannot set headers) a first message
  * `{"type":"auth","token":"…","tenant"?:"…"}`; then
- * `{"type":"subscribe","devices":["press-7"]|"*","kinds":["telemetry","events","status","twin","commands"]}`.
+ * `{"type":"subscribe","devices":["press-7"]|"*","kinds":["telemetry","events","status","twin","commands","alarms"]}`.
  * Messages: `{"type":"telemetry","device","points":[{key,ts,value}]}`,
  * `{"type":"events","device","events":[…]}`, `{"type":"status","device","status","reason","ts"}`,
  * `{"type":"twin","device","side":"desired"|"reported","patch","version","desiredVersion","reportedVersion","ts"}`,
  * `{"type":"command","device","id","name","status","ts","result"?,"error"?}`,
+ * `{"type":"alarm","device","id","alarmType","severity","status","ts"}`,
  * `{"type":"error","message"}`, and `{"type":"dropped","count"}` after a slow client lost messages.
  */
 export function createLiveStream(deps: StreamDeps) {
@@ -105,6 +113,23 @@ export function createLiveStream(deps: StreamDeps) {
       if (wants(client, c.tenant, c.device, 'commands')) {
         const { tenant: _t, ...rest } = c;
         send(client, { type: 'command', ...rest });
+      }
+    }
+  });
+
+  deps.bus.subscribe('stream', 'alarm', (a: AlarmChange) => {
+    for (const client of clients) {
+      if (wants(client, a.tenant, a.device, 'alarms')) {
+        // `type` names the message; the alarm's own type travels as `alarmType`.
+        send(client, {
+          type: 'alarm',
+          device: a.device,
+          id: a.id,
+          alarmType: a.type,
+          severity: a.severity,
+          status: a.status,
+          ts: a.ts,
+        });
       }
     }
   });

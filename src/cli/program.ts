@@ -7,6 +7,7 @@ import { registerCommands } from './commands/commands.js';
 import { registerDevices } from './commands/devices.js';
 import { registerGroups } from './commands/groups.js';
 import { registerProfiles } from './commands/profiles.js';
+import { registerRules } from './commands/rules.js';
 import { registerSession } from './commands/session.js';
 import { examples } from './commands/shared.js';
 import { registerTenants } from './commands/tenants.js';
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
   registerGroups(program);
   registerTwin(program);
   registerCommands(program);
+  registerRules(program);
   registerUsers(program);
   registerApiKeys(program);
   registerTenants(program);

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { authOf, tenantOf } from '../api/context.js';
+import { actorOf, tenantOf } from '../api/context.js';
 import { ListSchema, PageQuerySchema, pageQuery, toList } from '../api/pagination.js';
 import { PlexusError } from '../core/errors.js';
 import { CommandErrors } from './errors.js';
@@ -90,11 +89,6 @@ function waitMs(text: string | undefined): number {
   }
   return ms;
 }
-
-const actorOf = (req: FastifyRequest) => {
-  const p = authOf(req).principal;
-  return `${p.kind}:${p.id}`;
-};
 
 /** Commands under /api/v1 (ARCHITECTURE §6.1): send, wait, list, cancel, group sends. */
 export const commandRoutes: FastifyPluginAsyncTypebox<{ commands: CommandService }> = async (

@@ -1,12 +1,15 @@
+import type { AlarmStore } from './alarms.js';
 import type { AuditStore } from './audit.js';
 import type { AuthStore } from './auth.js';
 import type { CommandStore } from './commands.js';
 import type { MqttStore } from './mqtt.js';
 import type { RegistryStore } from './registry.js';
 import type { RuleStateStore } from './rule-state.js';
+import type { RuleStore } from './rules.js';
 import type { TelemetryStore, TelemetryWriter } from './telemetry.js';
 import type { TwinStore } from './twin.js';
 
+export type { AlarmActorNote, AlarmQuery, AlarmRaise, AlarmStore } from './alarms.js';
 export type { AuditStore } from './audit.js';
 export type { AuthStore } from './auth.js';
 export type { CommandBatch, CommandQuery, CommandStore } from './commands.js';
@@ -14,6 +17,7 @@ export type { MqttMessageRecord, MqttQueuedRecord, MqttSessionRecord, MqttStore 
 export type { Page, PageQuery } from './page.js';
 export type { DeviceFilter, RegistryStore } from './registry.js';
 export type { RuleStateRow, RuleStateStore } from './rule-state.js';
+export type { RuleChange, RuleQuery, RuleSaved, RuleStore, StoredRule, StoredRuleVersion } from './rules.js';
 export type {
   AggregateQuery,
   AggregateSource,
@@ -42,6 +46,8 @@ export interface Stores {
   readonly twins: TwinStore;
   readonly commands: CommandStore;
   readonly ruleStates: RuleStateStore;
+  readonly rules: RuleStore;
+  readonly alarms: AlarmStore;
   /** Resolves when the database answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Logger } from '../../core/logger.js';
 import type { Stores } from '../index.js';
+import { createSqliteAlarmStore } from './alarms.js';
 import { createSqliteAuditStore } from './audit.js';
 import { createSqliteAuthStore } from './auth.js';
 import { createSqliteCommandStore } from './commands.js';
@@ -10,6 +11,7 @@ import { type DataDirLock, lockDataDir } from './lock.js';
 import { createSqliteMqttStore } from './mqtt.js';
 import { createSqliteRegistryStore } from './registry.js';
 import { createSqliteRuleStateStore } from './rule-state.js';
+import { createSqliteRuleStore } from './rules.js';
 import { createSqliteTelemetryStore } from './telemetry.js';
 import { recoverJournal } from './telemetry-recover.js';
 import { SqliteTelemetryWriter } from './telemetry-writer.js';
@@ -68,6 +70,8 @@ export function createSqliteStores(
     twins: createSqliteTwinStore(db),
     commands: createSqliteCommandStore(db),
     ruleStates: createSqliteRuleStateStore(db),
+    rules: createSqliteRuleStore(db),
+    alarms: createSqliteAlarmStore(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },
