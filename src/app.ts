@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { type ActionService, createActionService } from './actions/index.js';
 import { type AlarmService, alarmRoutes, createAlarmService } from './alarms/index.js';
 import { infoRoutes } from './api/info.js';
 import { createMetrics } from './api/metrics.js';
@@ -78,6 +79,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   let pruneTimer: NodeJS.Timeout | undefined;
   let stream: ReturnType<typeof createLiveStream> | undefined;
   let engine: ReturnType<typeof createRuleEngine> | undefined;
+  let actions: ActionService | undefined;
   const transports: MqttTransport[] = [];
   let stopping: Promise<void> | undefined;
   const bus = createMemoryBus(log);
@@ -254,6 +256,29 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         log,
         metrics: metrics.registry,
       });
+      actions = createActionService({
+        outbox: (stores as NonNullable<typeof stores>).outbox,
+        rule: (tenant, name) => services().rules.current(tenant, name),
+        ports: {
+          sendCommand: (tenant, device, input, actor) =>
+            services().commands.send(tenant, device, input, actor),
+          patchDesired: (tenant, device, patch) => services().twins.patchDesired(tenant, device, patch),
+          publish: (tenant, topic, payload, qos, retain) =>
+            bus.publish('downlink', {
+              kind: 'publish',
+              tenant,
+              device: '',
+              ts: Date.now(),
+              data: { topic, payload, qos, retain },
+            }),
+          httpTimeoutMs: 10_000,
+        },
+        bus,
+        clock,
+        log,
+        metrics: metrics.registry,
+      });
+      actions.start();
       await engine.start();
       log.info({ rules: engine.size }, 'rule engine started');
       pruneTimer = setInterval(() => {
@@ -273,6 +298,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         // Commit what devices sent before they were disconnected, then close storage.
         built?.twins.stop();
         await engine?.stop();
+        await actions?.stop();
         built?.rules.stop();
         built?.commands.stop();
         built?.alarms.stop();

@@ -62,7 +62,7 @@ export interface EventData {
   readonly problems: readonly ItemRejection[];
 }
 
-export type DownlinkKind = 'command' | 'desired' | 'ota' | 'disconnect';
+export type DownlinkKind = 'command' | 'desired' | 'ota' | 'disconnect' | 'publish';
 
 export interface Downlink {
   readonly kind: DownlinkKind;

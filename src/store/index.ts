@@ -3,6 +3,7 @@ import type { AuditStore } from './audit.js';
 import type { AuthStore } from './auth.js';
 import type { CommandStore } from './commands.js';
 import type { MqttStore } from './mqtt.js';
+import type { OutboxStore } from './outbox.js';
 import type { RegistryStore } from './registry.js';
 import type { RuleStateStore } from './rule-state.js';
 import type { RuleStore } from './rules.js';
@@ -14,6 +15,7 @@ export type { AuditStore } from './audit.js';
 export type { AuthStore } from './auth.js';
 export type { CommandBatch, CommandQuery, CommandStore } from './commands.js';
 export type { MqttMessageRecord, MqttQueuedRecord, MqttSessionRecord, MqttStore } from './mqtt.js';
+export type { OutboxItem, OutboxStore } from './outbox.js';
 export type { Page, PageQuery } from './page.js';
 export type { DeviceFilter, RegistryStore } from './registry.js';
 export type { RuleStateRow, RuleStateStore } from './rule-state.js';
@@ -48,6 +50,7 @@ export interface Stores {
   readonly ruleStates: RuleStateStore;
   readonly rules: RuleStore;
   readonly alarms: AlarmStore;
+  readonly outbox: OutboxStore;
   /** Resolves when the database answers a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import { createSqliteCommandStore } from './commands.js';
 import { type MigrationResult, migrateSqlite, openSqlite } from './database.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
 import { createSqliteMqttStore } from './mqtt.js';
+import { createSqliteOutboxStore } from './outbox.js';
 import { createSqliteRegistryStore } from './registry.js';
 import { createSqliteRuleStateStore } from './rule-state.js';
 import { createSqliteRuleStore } from './rules.js';
@@ -72,6 +73,7 @@ export function createSqliteStores(
     ruleStates: createSqliteRuleStateStore(db),
     rules: createSqliteRuleStore(db),
     alarms: createSqliteAlarmStore(db),
+    outbox: createSqliteOutboxStore(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },

@@ -392,4 +392,28 @@ CREATE TABLE alarm_comments (
 CREATE INDEX alarm_comments_alarm ON alarm_comments(alarm, seq);
 `,
   },
+  {
+    version: 8,
+    name: 'outbox: durable queue of rule actions',
+    sql: `
+-- One row per action to carry out (already rendered): done, or retried with backoff until it fails for good.
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  device TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  action TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_at INTEGER NOT NULL,
+  done_at INTEGER,
+  last_error TEXT
+) STRICT;
+CREATE INDEX outbox_due ON outbox(next_at) WHERE status = 'pending';
+CREATE INDEX outbox_tenant ON outbox(tenant, seq);
+`,
+  },
 ];

@@ -290,6 +290,19 @@ export class Broker {
       this.#sendCommand(d);
       return;
     }
+    if (d.kind === 'publish') {
+      // A rule's publish action: a message in the tenant's namespace, from the platform.
+      const p = d.data as { topic: string; payload: string; qos: 0 | 1; retain: boolean };
+      this.router.publish(d.tenant, {
+        topic: p.topic,
+        payload: Buffer.from(p.payload),
+        qos: p.qos,
+        retain: p.retain,
+        properties: {},
+        receivedAt: Date.now(),
+      });
+      return;
+    }
     if (d.kind !== 'desired') return;
     const topic = `devices/${d.device}/twin/desired`;
     if (d.data === null) {

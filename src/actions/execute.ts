@@ -1,0 +1,79 @@
+import { createHmac } from 'node:crypto';
+import type { OutboxItem } from '../store/index.js';
+
+/** What carrying out an action needs from the rest of the platform. */
+export interface ActionPorts {
+  sendCommand(
+    tenant: string,
+    device: string,
+    input: { name: string; params: Record<string, unknown>; timeout?: unknown; ttl?: unknown },
+    actor: string,
+  ): Promise<unknown>;
+  patchDesired(tenant: string, device: string, patch: unknown): Promise<unknown>;
+  publish(tenant: string, topic: string, payload: string, qos: 0 | 1, retain: boolean): void;
+  /** Per-request limit for outside HTTP calls (ms). */
+  readonly httpTimeoutMs: number;
+}
+
+/** The signature header of a webhook: HMAC-SHA256 of the exact body, hex, as GitHub and Stripe do. */
+export function signature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/**
+ * Carries out one (already rendered) outbox item; throws with the reason
+ * when it did not work, so the outbox retries it. Webhooks: 2xx is success;
+ * `X-Plexus-Delivery` carries the item id, the same on every retry, so a
+ * receiver can drop a repeat (delivery is at least once).
+ */
+export async function execute(item: OutboxItem, ports: ActionPorts): Promise<void> {
+  const a = item.action;
+  const target = typeof a.device === 'string' ? a.device : item.device;
+  switch (item.kind) {
+    case 'webhook': {
+      const method = typeof a.method === 'string' ? a.method : 'POST';
+      const body = method === 'GET' || method === 'DELETE' ? undefined : JSON.stringify(a.body ?? null);
+      const headers: Record<string, string> = {
+        'user-agent': 'plexus-rules',
+        'x-plexus-delivery': item.id,
+        'x-plexus-rule': item.rule,
+        ...((a.headers as Record<string, string> | undefined) ?? {}),
+      };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (typeof a.secret === 'string' && body !== undefined)
+        headers['x-plexus-signature'] = signature(a.secret, body);
+      const res = await fetch(a.url as string, {
+        method,
+        headers,
+        signal: AbortSignal.timeout(ports.httpTimeoutMs),
+        ...(body === undefined ? {} : { body }),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (!res.ok) throw new Error(`${method} ${a.url as string} answered ${res.status}`);
+      return;
+    }
+    case 'command':
+      await ports.sendCommand(
+        item.tenant,
+        target,
+        {
+          name: a.name as string,
+          params: (a.params as Record<string, unknown> | undefined) ?? {},
+          ...(a.timeout === undefined ? {} : { timeout: a.timeout }),
+          ...(a.ttl === undefined ? {} : { ttl: a.ttl }),
+        },
+        `rule:${item.rule}`,
+      );
+      return;
+    case 'twin':
+      await ports.patchDesired(item.tenant, target, a.desired);
+      return;
+    case 'publish': {
+      const payload = typeof a.payload === 'string' ? a.payload : JSON.stringify(a.payload);
+      ports.publish(item.tenant, a.topic as string, payload, a.qos === 1 ? 1 : 0, a.retain === true);
+      return;
+    }
+    default:
+      throw new Error(`${item.kind} actions are not available yet`);
+  }
+}

@@ -1,0 +1,176 @@
+import { Counter, type Registry } from 'prom-client';
+import type { Bus, RuleTransition } from '../core/bus.js';
+import type { Clock } from '../core/clock.js';
+import { randomId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import { type EngineRule, render, renderJson, type TemplateVariable } from '../rules/index.js';
+import type { OutboxItem, OutboxStore } from '../store/index.js';
+import { type ActionPorts, execute } from './execute.js';
+
+export interface ActionDeps {
+  readonly outbox: OutboxStore;
+  /** The rule as it is now (its actions and throttle). */
+  readonly rule: (tenant: string, name: string) => Promise<EngineRule | undefined>;
+  readonly ports: ActionPorts;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: Registry;
+}
+
+export type ActionService = ReturnType<typeof createActionService>;
+
+/** Attempts before an action fails for good; the waits double from 1 s to at most 10 min. */
+export const MAX_ATTEMPTS = 10;
+const backoff = (attempts: number) => Math.min(600_000, 1000 * 2 ** attempts);
+const POLL_MS = 250;
+const BATCH = 20;
+
+/** Fills a rule action's templates for one firing (URL, secret and kind stay as written). */
+export function renderAction(
+  action: Record<string, unknown>,
+  vars: Partial<Record<TemplateVariable, unknown>>,
+) {
+  const out: Record<string, unknown> = { ...action };
+  for (const field of ['body', 'headers', 'params', 'desired', 'payload']) {
+    if (out[field] !== undefined) out[field] = renderJson(out[field], vars);
+  }
+  for (const field of ['topic', 'subject', 'text']) {
+    if (typeof out[field] === 'string') out[field] = render(out[field] as string, vars);
+  }
+  if (out.type === 'webhook' && out.body === undefined) {
+    out.body = {
+      rule: vars.rule,
+      device: vars.device,
+      tenant: vars.tenant,
+      key: vars.key ?? null,
+      value: vars.value ?? null,
+      ts: vars.ts,
+      time: vars.time,
+      severity: vars.severity ?? null,
+      alarm: vars.alarm ?? null,
+    };
+  }
+  return out;
+}
+
+/**
+ * Rule actions through the durable outbox (issue #6): on a rule
+ * transition, the rule's actions for it (`on`: fire, clear or both; fire
+ * actions at most once per `throttle` per device) are rendered and stored
+ * first, then carried out by a worker that retries failures with backoff
+ * and marks them failed after MAX_ATTEMPTS. A slow endpoint holds only its
+ * own item: ingest and the rule engine never wait for actions.
+ */
+export function createActionService(deps: ActionDeps) {
+  const { outbox, bus, clock } = deps;
+  const log = deps.log.child({ part: 'actions' });
+  const outcomes = new Counter({
+    name: 'plexus_actions_total',
+    help: 'Rule actions by result: queued, throttled, done, retried, failed.',
+    labelNames: ['kind', 'result'],
+    registers: [deps.metrics],
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  const inFlight = new Set<Promise<void>>();
+
+  async function enqueue(t: RuleTransition): Promise<void> {
+    const rule = await deps.rule(t.tenant, t.rule);
+    if (!rule) return;
+    const on = t.firing ? 'fire' : 'clear';
+    const actions = rule.spec.actions.filter((a) => (a.on ?? 'fire') === on || a.on === 'both');
+    if (actions.length === 0) return;
+    const now = clock.now();
+    if (t.firing && rule.spec.throttleMs > 0) {
+      const last = await outbox.lastQueued(t.tenant, t.rule, t.device);
+      if (last !== undefined && now - last < rule.spec.throttleMs) {
+        for (const a of actions) outcomes.inc({ kind: String(a.type), result: 'throttled' });
+        return;
+      }
+    }
+    const vars: Partial<Record<TemplateVariable, unknown>> = {
+      device: t.device,
+      rule: t.rule,
+      tenant: t.tenant,
+      ts: t.ts,
+      time: new Date(t.ts).toISOString(),
+      ...(t.key === undefined ? {} : { key: t.key }),
+      ...(t.value === undefined ? {} : { value: t.value }),
+      ...(t.alarm ? { severity: t.alarm.severity, alarm: t.alarm.type } : {}),
+    };
+    const items: OutboxItem[] = actions.map((a) => ({
+      id: randomId('act', 8),
+      tenant: t.tenant,
+      rule: t.rule,
+      device: t.device,
+      kind: String(a.type),
+      action: renderAction(a, vars),
+      status: 'pending',
+      attempts: 0,
+      createdAt: now,
+      nextAt: now,
+    }));
+    await outbox.add(items);
+    for (const i of items) outcomes.inc({ kind: i.kind, result: 'queued' });
+    void work();
+  }
+
+  async function attempt(item: OutboxItem): Promise<void> {
+    try {
+      await execute(item, deps.ports);
+      await outbox.done(item.id, clock.now());
+      outcomes.inc({ kind: item.kind, result: 'done' });
+    } catch (err) {
+      const reason = (err as Error).message;
+      const attempts = item.attempts + 1;
+      const last = attempts >= MAX_ATTEMPTS;
+      await outbox.failed(item.id, reason, last ? undefined : clock.now() + backoff(item.attempts));
+      outcomes.inc({ kind: item.kind, result: last ? 'failed' : 'retried' });
+      (last ? log.error : log.warn).call(
+        log,
+        { id: item.id, rule: item.rule, device: item.device, kind: item.kind, attempts, err: reason },
+        last ? 'rule action failed for good' : 'rule action failed; will retry',
+      );
+    }
+  }
+
+  /** Carries out what is due, a batch at a time, never two passes at once. */
+  async function work(): Promise<void> {
+    if (running) return;
+    running = true;
+    try {
+      for (;;) {
+        const due = await outbox.due(clock.now(), BATCH);
+        if (due.length === 0) break;
+        const p = Promise.all(due.map(attempt)).then(() => undefined);
+        inFlight.add(p);
+        await p;
+        inFlight.delete(p);
+      }
+    } catch (err) {
+      log.error({ err }, 'outbox pass failed');
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    /** Follows rule transitions and starts the worker (items left from before a restart included). */
+    start(): void {
+      bus.subscribe('actions', 'rule-transition', (t) => {
+        enqueue(t).catch((err: unknown) =>
+          log.error({ err, rule: t.rule, device: t.device }, 'queuing actions failed'),
+        );
+      });
+      timer = setInterval(() => void work(), POLL_MS);
+      timer.unref();
+    },
+    list: (tenant: string, q: { status?: string; rule?: string; limit: number }) => outbox.list(tenant, q),
+    async stop(): Promise<void> {
+      bus.unsubscribeAll('actions');
+      if (timer) clearInterval(timer);
+      await Promise.all([...inFlight]);
+    },
+  };
+}
