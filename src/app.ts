@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { type ActionService, createActionService } from './actions/index.js';
+import { type ActionService, actionRoutes, createActionService } from './actions/index.js';
 import { type AlarmService, alarmRoutes, createAlarmService } from './alarms/index.js';
 import { infoRoutes } from './api/info.js';
 import { createMetrics } from './api/metrics.js';
@@ -41,6 +41,7 @@ interface Services {
   readonly commands: CommandService;
   readonly alarms: AlarmService;
   readonly rules: RuleService;
+  readonly actions: ActionService;
 }
 
 export interface AppOptions {
@@ -79,7 +80,6 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   let pruneTimer: NodeJS.Timeout | undefined;
   let stream: ReturnType<typeof createLiveStream> | undefined;
   let engine: ReturnType<typeof createRuleEngine> | undefined;
-  let actions: ActionService | undefined;
   const transports: MqttTransport[] = [];
   let stopping: Promise<void> | undefined;
   const bus = createMemoryBus(log);
@@ -100,6 +100,24 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     for (const m of opened.migrations) log.info({ version: m.version, name: m.name }, 'database migrated');
     const registry = createRegistryService({ store: opened.registry, bus, clock });
     const audit = createAuditService({ store: opened.audit, bus, clock, log });
+    const twins = createTwinService({
+      store: opened.twins,
+      registry,
+      bus,
+      clock,
+      log,
+      maxBytes: config.twin.maxBytes,
+    });
+    const commands = createCommandService({
+      store: opened.commands,
+      registry,
+      bus,
+      clock,
+      log,
+      metrics: metrics.registry,
+      audit: (entry) => audit.record(entry),
+    });
+    const rules = createRuleService({ store: opened.rules, bus, clock, log });
     built = {
       registry,
       auth: createAuthService({ store: opened.auth, bus, clock, config: config.auth }),
@@ -114,24 +132,30 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         metrics: metrics.registry,
         maxBacklog: config.telemetry.maxBacklog,
       }),
-      twins: createTwinService({
-        store: opened.twins,
-        registry,
-        bus,
-        clock,
-        log,
-        maxBytes: config.twin.maxBytes,
-      }),
-      commands: createCommandService({
-        store: opened.commands,
-        registry,
+      twins,
+      commands,
+      rules,
+      actions: createActionService({
+        outbox: opened.outbox,
+        rule: (tenant, name) => rules.current(tenant, name),
+        ports: {
+          sendCommand: (tenant, device, input, actor) => commands.send(tenant, device, input, actor),
+          patchDesired: (tenant, device, patch) => twins.patchDesired(tenant, device, patch),
+          publish: (tenant, topic, payload, qos, retain) =>
+            bus.publish('downlink', {
+              kind: 'publish',
+              tenant,
+              device: '',
+              ts: Date.now(),
+              data: { topic, payload, qos, retain },
+            }),
+          httpTimeoutMs: 10_000,
+        },
         bus,
         clock,
         log,
         metrics: metrics.registry,
-        audit: (entry) => audit.record(entry),
       }),
-      rules: createRuleService({ store: opened.rules, bus, clock, log }),
       alarms: createAlarmService({
         store: opened.alarms,
         registry,
@@ -192,6 +216,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         await v1.register(commandRoutes, s);
         await v1.register(alarmRoutes, s);
         await v1.register(ruleRoutes, s);
+        await v1.register(actionRoutes, s);
       },
       { prefix: '/api/v1' },
     );
@@ -256,29 +281,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         log,
         metrics: metrics.registry,
       });
-      actions = createActionService({
-        outbox: (stores as NonNullable<typeof stores>).outbox,
-        rule: (tenant, name) => services().rules.current(tenant, name),
-        ports: {
-          sendCommand: (tenant, device, input, actor) =>
-            services().commands.send(tenant, device, input, actor),
-          patchDesired: (tenant, device, patch) => services().twins.patchDesired(tenant, device, patch),
-          publish: (tenant, topic, payload, qos, retain) =>
-            bus.publish('downlink', {
-              kind: 'publish',
-              tenant,
-              device: '',
-              ts: Date.now(),
-              data: { topic, payload, qos, retain },
-            }),
-          httpTimeoutMs: 10_000,
-        },
-        bus,
-        clock,
-        log,
-        metrics: metrics.registry,
-      });
-      actions.start();
+      services().actions.start();
       await engine.start();
       log.info({ rules: engine.size }, 'rule engine started');
       pruneTimer = setInterval(() => {
@@ -298,7 +301,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         // Commit what devices sent before they were disconnected, then close storage.
         built?.twins.stop();
         await engine?.stop();
-        await actions?.stop();
+        await built?.actions.stop();
         built?.rules.stop();
         built?.commands.stop();
         built?.alarms.stop();

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { type CliRun as Run, runCli } from './helpers/cli.js';
 import { type Client, client, login } from './helpers/http.js';
 import { connect, end } from './helpers/mqtt.js';
 
@@ -15,45 +14,20 @@ import { connect, end } from './helpers/mqtt.js';
  * executable as a user would and checks exit code, output and server state.
  */
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 let app: TestApp;
 let admin: Client;
 let home: string;
 let configDir: string;
 
-/** Runs the CLI asynchronously: the server lives in this process, so a sync spawn would deadlock. */
 function cli(
   args: string[],
   opts: { input?: string; env?: Record<string, string>; config?: string } = {},
 ): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('PLEXUS_')) delete env[k];
-  Object.assign(
-    env,
-    { PLEXUS_URL: app.url, PLEXUS_CONFIG_DIR: opts.config ?? configDir, HOME: home },
-    opts.env,
+  return runCli(
+    args,
+    { PLEXUS_URL: app.url, PLEXUS_CONFIG_DIR: opts.config ?? configDir, HOME: home, ...opts.env },
+    opts.input,
   );
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
 }
 
 /** Fails with the CLI's output in the message, which is what one needs to see when it breaks. */

@@ -5,4 +5,5 @@
  * @module
  */
 export { type ActionPorts, signature } from './execute.js';
+export { actionRoutes } from './routes.js';
 export { type ActionService, createActionService, MAX_ATTEMPTS, renderAction } from './service.js';

@@ -109,6 +109,14 @@ describe('rule actions', () => {
     const expected = `sha256=${createHmac('sha256', SECRET).update(h3.body).digest('hex')}`;
     assert.equal(h3.headers['x-plexus-signature'], expected);
 
+    // The outbox shows what was done (secrets hidden) and after how many attempts.
+    const done = await api.get<{
+      items: { kind: string; attempts: number; status: string; action: { secret?: string } }[];
+    }>('/api/v1/actions?rule=too-hot');
+    const webhook = done.body.items.find((i) => i.kind === 'webhook');
+    assert.deepEqual([webhook?.status, webhook?.attempts, webhook?.action.secret], ['done', 3, '(hidden)']);
+    assert.deepEqual(done.body.items.map((i) => i.kind).sort(), ['command', 'publish', 'twin', 'webhook']);
+
     // It stops holding, and fires again within the hour: throttled, nothing new is sent.
     await send(t0 + 1000, 50);
     await send(t0 + 2000, 99);

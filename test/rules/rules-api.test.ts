@@ -4,18 +4,15 @@
  * run as a user would run it, with an admin API key.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { runCli } from '../helpers/cli.js';
 import { assertProblem, errorPaths, type List, userClient } from '../helpers/fixtures.js';
 import { type Client, client } from '../helpers/http.js';
 import { adminClient } from '../helpers/mqtt.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 interface Rule {
   name: string;
@@ -38,31 +35,14 @@ let admin: Client;
 let adminKey: string;
 let home: string;
 
-/** Runs the CLI asynchronously (the server lives in this process) with an admin API key. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('PLEXUS_')) delete env[k];
-  Object.assign(env, {
+/** The CLI with an admin API key. */
+const cli = (args: string[]) =>
+  runCli(args, {
     PLEXUS_URL: app.url,
     PLEXUS_API_KEY: adminKey,
     PLEXUS_CONFIG_DIR: join(home, 'config'),
     HOME: home,
   });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
-}
 
 before(async () => {
   app = await startTestApp();
