@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { type ActionService, actionRoutes, createActionService } from './actions/index.js';
+import { type ActionService, actionRoutes, createActionService, createMailer } from './actions/index.js';
 import { type AlarmService, alarmRoutes, createAlarmService } from './alarms/index.js';
 import { infoRoutes } from './api/info.js';
 import { createMetrics } from './api/metrics.js';
@@ -117,7 +117,13 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       metrics: metrics.registry,
       audit: (entry) => audit.record(entry),
     });
-    const rules = createRuleService({ store: opened.rules, bus, clock, log });
+    const rules = createRuleService({
+      store: opened.rules,
+      bus,
+      clock,
+      log,
+      emailConfigured: config.actions.email.host !== '',
+    });
     built = {
       registry,
       auth: createAuthService({ store: opened.auth, bus, clock, config: config.auth }),
@@ -150,6 +156,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
               data: { topic, payload, qos, retain },
             }),
           httpTimeoutMs: 10_000,
+          ...(config.actions.email.host === '' ? {} : { sendMail: createMailer(config.actions.email) }),
         },
         bus,
         clock,

@@ -11,6 +11,8 @@ export interface ActionPorts {
   ): Promise<unknown>;
   patchDesired(tenant: string, device: string, patch: unknown): Promise<unknown>;
   publish(tenant: string, topic: string, payload: string, qos: 0 | 1, retain: boolean): void;
+  /** Sends one e-mail through the configured SMTP server (absent: e-mail is not configured). */
+  readonly sendMail?: (mail: { to: string[]; subject: string; text: string }) => Promise<void>;
   /** Per-request limit for outside HTTP calls (ms). */
   readonly httpTimeoutMs: number;
 }
@@ -73,7 +75,16 @@ export async function execute(item: OutboxItem, ports: ActionPorts): Promise<voi
       ports.publish(item.tenant, a.topic as string, payload, a.qos === 1 ? 1 : 0, a.retain === true);
       return;
     }
+    case 'email': {
+      if (!ports.sendMail) throw new Error('e-mail is not configured on this server (actions.email.host)');
+      await ports.sendMail({
+        to: a.to as string[],
+        subject: typeof a.subject === 'string' ? a.subject : `[Plexus] ${item.rule} on ${item.device}`,
+        text: typeof a.text === 'string' ? a.text : `Rule ${item.rule} fired for device ${item.device}.`,
+      });
+      return;
+    }
     default:
-      throw new Error(`${item.kind} actions are not available yet`);
+      throw new Error(`${item.kind} actions are not available`);
   }
 }

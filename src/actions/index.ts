@@ -5,5 +5,6 @@
  * @module
  */
 export { type ActionPorts, signature } from './execute.js';
+export { createMailer, type MailConfig } from './mailer.js';
 export { actionRoutes } from './routes.js';
 export { type ActionService, createActionService, MAX_ATTEMPTS, renderAction } from './service.js';

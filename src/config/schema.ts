@@ -219,6 +219,37 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    actions: Type.Object(
+      {
+        email: Type.Object(
+          {
+            host: Type.String({
+              default: '',
+              description:
+                'SMTP server for rule e-mail actions; empty: e-mail actions are refused when a rule is saved.',
+            }),
+            port: Type.Integer({
+              minimum: 1,
+              maximum: 65535,
+              default: 587,
+              description: 'SMTP port (587 submission, 465 TLS, 25).',
+            }),
+            secure: Type.Boolean({
+              default: false,
+              description: 'TLS from the start (port 465); otherwise STARTTLS when offered.',
+            }),
+            user: Type.String({ default: '', description: 'SMTP user name (empty: no authentication).' }),
+            password: Type.String({ default: '', description: 'SMTP password.' }),
+            from: Type.String({
+              default: 'plexus@localhost',
+              description: 'Sender address of rule e-mails.',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     twin: Type.Object(
       {
         maxBytes: Type.Integer({

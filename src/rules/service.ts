@@ -12,6 +12,8 @@ export interface RuleDeps {
   readonly bus: Bus;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Whether this server can send e-mail (actions.email.host); rules with e-mail actions are refused otherwise. */
+  readonly emailConfigured?: boolean;
 }
 
 /** A rule as the API answers it. */
@@ -82,9 +84,24 @@ function invalid(errors: readonly FieldError[], what: string): PlexusError {
 }
 
 /** Checks one document; its problems' paths start with `prefix`. */
-function check(raw: unknown, prefix: string): { spec?: RuleSpec; errors: FieldError[] } {
+function check(
+  raw: unknown,
+  prefix: string,
+  emailConfigured: boolean,
+): { spec?: RuleSpec; errors: FieldError[] } {
   const { rule, problems } = parseRule(raw);
   const errors = problems.map((p) => ({ path: `${prefix}${p.path}`, message: p.message }));
+  if (!emailConfigured) {
+    rule?.actions.forEach((a, i) => {
+      if (a.type === 'email') {
+        errors.push({
+          path: `${prefix}/actions/${i}/type`,
+          message:
+            'this server sends no e-mail: set actions.email.host (PLEXUS_ACTIONS_EMAIL_HOST), or use a webhook',
+        });
+      }
+    });
+  }
   return rule && errors.length === 0 ? { spec: rule, errors } : { errors };
 }
 
@@ -143,7 +160,7 @@ export function createRuleService(deps: RuleDeps) {
           });
         }
       }
-      const { spec, errors } = check(doc, BODY);
+      const { spec, errors } = check(doc, BODY, deps.emailConfigured === true);
       if (!spec) throw invalid(errors, name === undefined ? 'the rule' : `rule ${name}`);
       const saved = await store.save(tenant, spec, actor, now());
       if (saved.change !== 'unchanged') changed(tenant, spec.name);
@@ -163,7 +180,7 @@ export function createRuleService(deps: RuleDeps) {
       const errors: FieldError[] = [];
       const seen = new Map<string, number>();
       raws.forEach((raw, i) => {
-        const r = check(raw, `${BODY}/rules/${i}`);
+        const r = check(raw, `${BODY}/rules/${i}`, deps.emailConfigured === true);
         errors.push(...r.errors);
         if (!r.spec) return;
         const first = seen.get(r.spec.name);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseRule } from './spec.js';
 
-/** The factory example: overheating or unusual vibration → alarm, a message on the plant's MQTT, the maintenance webhook, and a shutdown. */
+/** The factory example: overheating or unusual vibration → alarm, a message on the plant's MQTT, e-mail, the maintenance webhook, and a shutdown. */
 const factory = {
   name: 'press-overheat',
   description: 'Hot or shaking press: call maintenance; stop it if it stays hot',
@@ -17,6 +17,12 @@ const factory = {
   alarm: { type: 'overheat', severity: 'critical', message: '{{device}}: {{key}} = {{value}}' },
   actions: [
     { type: 'publish', topic: 'alerts/{{device}}', payload: { rule: '{{rule}}', at: '{{time}}' } },
+    {
+      type: 'email',
+      to: ['maintenance@plant.example'],
+      subject: 'Press {{device}} needs a look',
+      text: '{{rule}} fired at {{time}}',
+    },
     {
       type: 'webhook',
       url: 'http://cmms.plant.local/api/work-orders',
@@ -70,7 +76,6 @@ test('every mistake is reported with its path; nothing is half-accepted', () => 
       '/target/site',
       '/condition/for',
       '/alarm/severity',
-      '/actions/0/type',
       '/actions/0/to',
       '/actions/1/url',
       '/actions/1/body/x',
@@ -101,17 +106,4 @@ test('a rule that would do nothing, and non-objects, are refused', () => {
     parseRule({ ...factory, target: {} }).problems.map((p) => p.path),
     ['/target'],
   );
-});
-
-test('e-mail actions are refused until SMTP support exists (rather than failing at firing time)', () => {
-  const { problems } = parseRule({
-    ...factory,
-    actions: [{ type: 'email', to: ['maintenance@plant.example'], subject: 'x' }],
-  });
-  assert.deepEqual(problems, [
-    {
-      path: '/actions/0/type',
-      message: 'e-mail actions are not available yet (SMTP support is coming); use a webhook for now',
-    },
-  ]);
 });

@@ -234,10 +234,6 @@ function checkAction(raw: unknown, path: string, bad: (path: string, message: st
       break;
     }
     case 'email':
-      bad(
-        `${path}/type`,
-        'e-mail actions are not available yet (SMTP support is coming); use a webhook for now',
-      );
       if (
         !Array.isArray(raw.to) ||
         raw.to.length === 0 ||
