@@ -10,7 +10,8 @@ import type { AuditEntry } from '../security/index.js';
 import type { CommandBatch, CommandQuery, CommandStore, DeviceFilter, Page } from '../store/index.js';
 import { CommandErrors } from './errors.js';
 import { createCommandMetrics } from './metrics.js';
-import { type Command, type CommandStatus, commandDoc, isOpen, parseDuration, parseResult } from './model.js';
+import { type Command, type CommandStatus, commandDoc, isOpen, parseResult } from './model.js';
+import { type CommandInput, type CommandTarget, validateCommand } from './validate.js';
 
 export interface CommandDeps {
   readonly store: CommandStore;
@@ -32,26 +33,6 @@ export interface SendOptions {
   readonly audited?: boolean;
 }
 
-/** What a caller asks for (REST body, later rules and rollouts). */
-export interface CommandInput {
-  readonly name: string;
-  /** A JSON object (checked here, as everything else: callers pass what they were given). */
-  readonly params?: unknown;
-  /** Answer expected within this long after sending: `30s`, `5m`, or seconds (default 30 s). */
-  readonly timeout?: unknown;
-  /** Not sent within this long: expired (default 1 day). */
-  readonly ttl?: unknown;
-  /** No answer expected: finished once delivered. */
-  readonly oneWay?: boolean;
-}
-
-/** Which devices a group send reaches. */
-export interface CommandTarget {
-  readonly group?: string;
-  readonly profile?: string;
-  readonly labels?: Readonly<Record<string, string>>;
-}
-
 export interface BatchSummary {
   readonly id: string;
   readonly name: string;
@@ -63,23 +44,13 @@ export interface BatchSummary {
 }
 
 export type CommandService = ReturnType<typeof createCommandService>;
+export type { CommandInput, CommandTarget } from './validate.js';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const MAX_PARAMS_BYTES = 65_536;
-const DEFAULT_TIMEOUT_MS = 30_000;
-const DEFAULT_TTL_MS = 86_400_000;
-const MAX_TTL_MS = 30 * 86_400_000;
 /** Devices per group send: beyond this, split by label or profile. */
 export const MAX_BATCH_DEVICES = 10_000;
 /** Commands sent per second by a group send unless it asks otherwise. */
 export const DEFAULT_BATCH_RATE = 100;
 const FINAL_FOR_ONE_WAY: CommandStatus = 'delivered';
-
-const durationOf = (v: unknown) =>
-  typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : undefined;
-
-const invalid = (message: string, path: string) =>
-  new PlexusError(CommandErrors.INVALID, message, { errors: [{ path, message }] });
 
 /**
  * Commands (ARCHITECTURE §2, §6.1): one service for operators, rules and
@@ -121,39 +92,6 @@ export function createCommandService(deps: CommandDeps) {
   }
 
   const isFinal = (c: Command) => !isOpen(c.status) || (c.oneWay && c.status === FINAL_FOR_ONE_WAY);
-
-  function validate(input: CommandInput, now: number): Omit<Command, 'id' | 'tenant' | 'device' | 'actor'> {
-    if (typeof input.name !== 'string' || !NAME.test(input.name)) {
-      throw invalid(
-        'name must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
-        '/body/name',
-      );
-    }
-    const params = (input.params === undefined ? {} : input.params) as Record<string, unknown>;
-    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-      throw invalid('params must be a JSON object', '/body/params');
-    }
-    if (Buffer.byteLength(JSON.stringify(params)) > MAX_PARAMS_BYTES) {
-      throw invalid(`params must be at most ${MAX_PARAMS_BYTES} bytes of JSON`, '/body/params');
-    }
-    const timeoutMs = input.timeout === undefined ? DEFAULT_TIMEOUT_MS : durationOf(input.timeout);
-    if (timeoutMs === undefined || timeoutMs < 1000 || timeoutMs > 86_400_000) {
-      throw invalid('timeout must be between 1s and 1d (e.g. "30s", "5m" or seconds)', '/body/timeout');
-    }
-    const ttlMs = input.ttl === undefined ? DEFAULT_TTL_MS : durationOf(input.ttl);
-    if (ttlMs === undefined || ttlMs < 1000 || ttlMs > MAX_TTL_MS) {
-      throw invalid('ttl must be between 1s and 30d (e.g. "10m", "1d" or seconds)', '/body/ttl');
-    }
-    return {
-      name: input.name,
-      params,
-      oneWay: input.oneWay === true,
-      status: 'queued',
-      createdAt: now,
-      expiresAt: now + ttlMs,
-      timeoutMs,
-    };
-  }
 
   /** Offers the device's queued commands, oldest first, unless already offered. */
   function offer(tenant: string, device: string): Promise<void> {
@@ -356,7 +294,13 @@ export function createCommandService(deps: CommandDeps) {
       opts: SendOptions = {},
     ): Promise<Command> {
       await registry.getDevice(tenant, device);
-      const c: Command = { ...validate(input, clock.now()), id: randomId('cmd', 8), tenant, device, actor };
+      const c: Command = {
+        ...validateCommand(input, clock.now()),
+        id: randomId('cmd', 8),
+        tenant,
+        device,
+        actor,
+      };
       await store.insert([c]);
       if (!opts.audited)
         await record(c.tenant, actor, 'command.create', c.id, { device, name: c.name, params: c.params });
@@ -382,7 +326,7 @@ export function createCommandService(deps: CommandDeps) {
       items: { device: string; commandId: string; status: CommandStatus }[];
     }> {
       const now = clock.now();
-      const base = validate(input, now);
+      const base = validateCommand(input, now);
       const devices = await devicesOf(tenant, target);
       if (devices.length === 0)
         throw new PlexusError(CommandErrors.NO_DEVICES, 'no device matches the target');

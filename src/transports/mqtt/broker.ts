@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Bus, RegistryChange } from '../../core/bus.js';
-import type { Downlink, Uplink } from '../../core/envelope.js';
+import type { Uplink } from '../../core/envelope.js';
 import { FailureThrottle } from '../../core/failure-throttle.js';
 import type { Logger } from '../../core/logger.js';
 import { TokenBucket } from '../../core/token-bucket.js';
@@ -8,15 +8,14 @@ import type { MqttAuthPort } from './auth-port.js';
 import type { MqttConfig } from './config.js';
 import { Connection, type ConnectionMeta } from './connection.js';
 import { deliver, drain, resend } from './delivery.js';
+import { Downlinks } from './downlinks.js';
 import { FlushQueue } from './flush-queue.js';
 import { FrameParser } from './frame-parser.js';
-import type { Message } from './message.js';
 import type { MqttMetrics } from './metrics.js';
 import type { Persistence } from './persistence.js';
 import { RC } from './reason-codes.js';
 import { Router } from './router.js';
-import { type Session, sessionKey } from './session.js';
-import { topicMatches } from './topic.js';
+import type { Session } from './session.js';
 
 export interface BrokerDeps {
   readonly config: MqttConfig;
@@ -44,6 +43,7 @@ export class Broker {
   readonly authFailures: FailureThrottle;
   readonly flushQueue = new FlushQueue();
   readonly frameParser = new FrameParser();
+  readonly downlinks: Downlinks;
   readonly #bus: Bus;
   readonly #connectRates = new Map<string, TokenBucket>();
   #ticker: NodeJS.Timeout | undefined;
@@ -62,7 +62,8 @@ export class Broker {
       { now: () => Date.now() },
     );
     deps.bus.subscribe('mqtt', 'registry', (change) => this.#onRegistryChange(change));
-    deps.bus.subscribe('mqtt', 'downlink', (d) => this.#onDownlink(d));
+    this.downlinks = new Downlinks(this, deps.bus);
+    deps.bus.subscribe('mqtt', 'downlink', (d) => this.downlinks.handle(d));
     this.#ticker = setInterval(() => this.#tick(), 1000);
     this.#ticker.unref();
   }
@@ -170,7 +171,7 @@ export class Broker {
     resend(conn, session);
     drain(session, Date.now());
     this.#emitStatus(session, 'connected');
-    this.noteCommandsReady(session);
+    this.downlinks.commandsReady(session);
   }
 
   onConnectionClosed(conn: Connection, reason: string, wasConnected: boolean): void {
@@ -276,117 +277,6 @@ export class Broker {
       data: null,
       via: 'mqtt',
     });
-  }
-
-  /**
-   * Platform → device (ARCHITECTURE §2). Desired state is the retained
-   * message of `devices/{id}/twin/desired` (QoS 1): a device gets it when it
-   * subscribes and after every change, queued while its session sleeps.
-   * `silent` data only replaces the stored copy; `data: null` (device
-   * deleted) drops it.
-   */
-  #onDownlink(d: Downlink): void {
-    if (d.kind === 'command') {
-      this.#sendCommand(d);
-      return;
-    }
-    if (d.kind === 'publish') {
-      // A rule's publish action: a message in the tenant's namespace, from the platform.
-      const p = d.data as { topic: string; payload: string; qos: 0 | 1; retain: boolean };
-      this.router.publish(d.tenant, {
-        topic: p.topic,
-        payload: Buffer.from(p.payload),
-        qos: p.qos,
-        retain: p.retain,
-        properties: {},
-        receivedAt: Date.now(),
-      });
-      return;
-    }
-    if (d.kind !== 'desired') return;
-    const topic = `devices/${d.device}/twin/desired`;
-    if (d.data === null) {
-      this.router.retainedIndex(d.tenant).delete(topic);
-      this.persistence.retained(d.tenant, topic, undefined);
-      return;
-    }
-    const { silent, ...doc } = d.data as { silent?: boolean };
-    const message: Message = {
-      topic,
-      payload: Buffer.from(JSON.stringify(doc)),
-      qos: 1,
-      retain: true,
-      properties: { contentType: 'application/json' },
-      receivedAt: Date.now(),
-    };
-    if (!silent) {
-      this.router.publish(d.tenant, message);
-      return;
-    }
-    // A refreshed copy (same version, new delta) for whoever subscribes next; nothing is sent now.
-    this.router.retainedIndex(d.tenant).set(topic, message);
-    this.persistence.retained(d.tenant, topic, message);
-  }
-
-  /**
-   * A command goes to `devices/{id}/commands/{cmdId}` (QoS 1) only while the
-   * device is connected and subscribed to it; otherwise the command service
-   * keeps it queued and offers it again when the device is `ready`. MQTT 5
-   * devices get the result topic as Response Topic and the command id as
-   * Correlation Data, so a request/response client answers correctly.
-   */
-  #sendCommand(d: Downlink): void {
-    const cmd = d.data as { id: string; name: string; params: unknown; expiresAt: number };
-    const topic = `devices/${d.device}/commands/${cmd.id}`;
-    const session = this.sessions.get(sessionKey(d.tenant, d.device));
-    const listening =
-      session?.identity.kind === 'device' &&
-      session.connection?.state === 'connected' &&
-      this.router.subscriptionsOf(session).some((s) => !s.group && topicMatches(s.filter, topic));
-    const ids = { tenant: d.tenant, device: d.device, id: cmd.id };
-    if (!listening) {
-      this.#bus.publish('command-delivery', { kind: 'unreachable', ...ids });
-      return;
-    }
-    const now = Date.now();
-    this.router.publish(d.tenant, {
-      topic,
-      payload: Buffer.from(JSON.stringify({ id: cmd.id, name: cmd.name, params: cmd.params })),
-      qos: 1,
-      retain: false,
-      properties: {
-        contentType: 'application/json',
-        responseTopic: `${topic}/result`,
-        correlationData: Buffer.from(cmd.id),
-        messageExpiryInterval: Math.max(1, Math.ceil((cmd.expiresAt - now) / 1000)),
-      },
-      receivedAt: now,
-    });
-    this.#bus.publish('command-delivery', { kind: 'sent', ...ids });
-  }
-
-  /** A device subscribed to (or resumed a session with) its commands topic: queued commands can go now. */
-  noteCommandsReady(session: Session): void {
-    const who = session.identity;
-    if (who.kind !== 'device') return;
-    const probe = `devices/${who.id}/commands/probe`;
-    if (!this.router.subscriptionsOf(session).some((s) => !s.group && topicMatches(s.filter, probe))) return;
-    this.#bus.publish('command-delivery', { kind: 'ready', tenant: session.tenant, device: who.id });
-  }
-
-  /** The device acknowledged a message: for one of its commands, that is delivery (or refusal, reason >= 0x80). */
-  noteAcknowledged(session: Session, topic: string, reasonCode = 0): void {
-    const who = session.identity;
-    if (who.kind !== 'device') return;
-    const prefix = `devices/${who.id}/commands/`;
-    if (!topic.startsWith(prefix)) return;
-    const id = topic.slice(prefix.length);
-    if (id.includes('/')) return;
-    const ids = { tenant: session.tenant, device: who.id, id };
-    if (reasonCode >= 0x80) {
-      const reason = `refused by the device (MQTT reason code 0x${reasonCode.toString(16)})`;
-      this.#bus.publish('command-delivery', { kind: 'refused', ...ids, reason });
-    } else this.#bus.publish('command-delivery', { kind: 'delivered', ...ids });
   }
 
   /** A revoked credential, deleted device or key ends its live sessions at once. */

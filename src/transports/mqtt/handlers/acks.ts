@@ -24,7 +24,7 @@ export const handleAck: PacketHandler<AckPacket> = (conn, packet) => {
       if (out && (packet.cmd === 'puback' ? out.qos === 1 : out.state === 'pubrel')) {
         session.inflight.delete(id);
         if (out.message.from === undefined) {
-          conn.broker.noteAcknowledged(session, out.message.topic, packet.reasonCode ?? 0);
+          conn.broker.downlinks.acknowledged(session, out.message.topic, packet.reasonCode ?? 0);
         }
         drain(session, Date.now());
       }
@@ -43,7 +43,7 @@ export const handleAck: PacketHandler<AckPacket> = (conn, packet) => {
         // The client refused the message: it is done [MQTT-4.3.3-4 note].
         session.inflight.delete(id);
         if (out.message.from === undefined) {
-          conn.broker.noteAcknowledged(session, out.message.topic, packet.reasonCode ?? 0x80);
+          conn.broker.downlinks.acknowledged(session, out.message.topic, packet.reasonCode ?? 0x80);
         }
         drain(session, Date.now());
         return;

@@ -69,7 +69,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
       : {};
   conn.write({ cmd: 'suback', messageId: packet.messageId as number, granted, ...reason });
   broker.saveSession(session, false);
-  broker.noteCommandsReady(session);
+  broker.downlinks.commandsReady(session);
   const now = Date.now();
   for (const r of replays) {
     broker.router.retainedIndex(session.tenant).match(r.filter, (_topic, m) => {
