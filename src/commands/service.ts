@@ -7,8 +7,16 @@ import { randomId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { RegistryService } from '../registry/index.js';
 import type { AuditEntry } from '../security/index.js';
-import type { CommandBatch, CommandQuery, CommandStore, DeviceFilter, Page } from '../store/index.js';
+import type { CommandQuery, CommandStore, Page } from '../store/index.js';
 import { CommandErrors } from './errors.js';
+import {
+  type BatchSummary,
+  batchSummary,
+  DEFAULT_BATCH_RATE,
+  devicesOf,
+  paceOffers,
+  planBatch,
+} from './group-send.js';
 import { createCommandMetrics } from './metrics.js';
 import { type Command, type CommandStatus, commandDoc, isOpen, parseResult } from './model.js';
 import { type CommandInput, type CommandTarget, validateCommand } from './validate.js';
@@ -33,23 +41,10 @@ export interface SendOptions {
   readonly audited?: boolean;
 }
 
-export interface BatchSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly target: Record<string, unknown>;
-  readonly total: number;
-  readonly createdAt: number;
-  /** Commands per status. */
-  readonly counts: Partial<Record<CommandStatus, number>>;
-}
-
 export type CommandService = ReturnType<typeof createCommandService>;
+export type { BatchSummary } from './group-send.js';
 export type { CommandInput, CommandTarget } from './validate.js';
 
-/** Devices per group send: beyond this, split by label or profile. */
-export const MAX_BATCH_DEVICES = 10_000;
-/** Commands sent per second by a group send unless it asks otherwise. */
-export const DEFAULT_BATCH_RATE = 100;
 const FINAL_FOR_ONE_WAY: CommandStatus = 'delivered';
 
 /**
@@ -233,32 +228,6 @@ export function createCommandService(deps: CommandDeps) {
     return c;
   }
 
-  async function devicesOf(tenant: string, target: CommandTarget): Promise<string[]> {
-    if (target.group !== undefined) await registry.getGroup(tenant, target.group); // 404 for an unknown group
-    const filter: DeviceFilter = {
-      ...(target.group === undefined ? {} : { group: target.group }),
-      ...(target.profile === undefined ? {} : { profile: target.profile }),
-      ...(target.labels === undefined ? {} : { labels: target.labels }),
-    };
-    const out: string[] = [];
-    let after: string | undefined;
-    do {
-      const page: Page<{ id: string }> = await registry.listDevices(tenant, filter, {
-        limit: 1000,
-        ...(after === undefined ? {} : { after }),
-      });
-      for (const d of page.items) out.push(d.id);
-      after = page.nextAfter;
-      if (out.length > MAX_BATCH_DEVICES) {
-        throw new PlexusError(
-          CommandErrors.TOO_MANY_DEVICES,
-          `more than ${MAX_BATCH_DEVICES} devices match; narrow the target (labels, profile)`,
-        );
-      }
-    } while (after !== undefined);
-    return out;
-  }
-
   bus.subscribe('commands', 'command-delivery', (d) => {
     onDelivery(d).catch((err: unknown) => log.error({ err }, 'command delivery update failed'));
   });
@@ -327,26 +296,10 @@ export function createCommandService(deps: CommandDeps) {
     }> {
       const now = clock.now();
       const base = validateCommand(input, now);
-      const devices = await devicesOf(tenant, target);
+      const devices = await devicesOf(registry, tenant, target);
       if (devices.length === 0)
         throw new PlexusError(CommandErrors.NO_DEVICES, 'no device matches the target');
-      const batch: CommandBatch = {
-        id: randomId('batch', 8),
-        tenant,
-        name: base.name,
-        target: { ...target },
-        total: devices.length,
-        createdAt: now,
-        actor,
-      };
-      const commands: Command[] = devices.map((device) => ({
-        ...base,
-        id: randomId('cmd', 8),
-        tenant,
-        device,
-        actor,
-        batch: batch.id,
-      }));
+      const { batch, commands } = planBatch(base, { tenant, target, actor, now }, devices);
       await store.insert(commands, batch);
       if (!opts.audited)
         await record(tenant, actor, 'command.group-send', batch.id, {
@@ -354,22 +307,7 @@ export function createCommandService(deps: CommandDeps) {
           name: base.name,
         });
       for (const c of commands) announce(c);
-      // Offer in slices of a tenth of a second.
-      const perTick = Math.max(1, Math.ceil(ratePerSecond / 10));
-      let next = 0;
-      const tick = () => {
-        const slice = commands.slice(next, next + perTick);
-        next += slice.length;
-        for (const c of slice) void offer(tenant, c.device);
-        if (next >= commands.length) {
-          clearInterval(timer);
-          pacers.delete(timer);
-        }
-      };
-      const timer = setInterval(tick, 100);
-      timer.unref();
-      pacers.add(timer);
-      tick();
+      paceOffers(devices, ratePerSecond, (device) => void offer(tenant, device), pacers);
       return {
         id: batch.id,
         total: commands.length,
@@ -378,18 +316,7 @@ export function createCommandService(deps: CommandDeps) {
     },
     get: require,
     list: (tenant: string, q: CommandQuery): Promise<Page<Command>> => store.list(tenant, q),
-    async batch(tenant: string, id: string): Promise<BatchSummary> {
-      const b = await store.getBatch(tenant, id);
-      if (!b) throw new PlexusError(CommandErrors.NOT_FOUND, `group send ${id} does not exist`);
-      return {
-        id: b.id,
-        name: b.name,
-        target: b.target,
-        total: b.total,
-        createdAt: b.createdAt,
-        counts: await store.batchCounts(tenant, id),
-      };
-    },
+    batch: (tenant: string, id: string): Promise<BatchSummary> => batchSummary(store, tenant, id),
     /** Cancels an unfinished command (a device that already has it may still act on it). */
     async cancel(tenant: string, id: string): Promise<Command> {
       const c = await require(tenant, id);
