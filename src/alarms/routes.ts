@@ -112,31 +112,21 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ alarms: AlarmService }> = 
     },
   });
 
-  app.post('/alarms/:id/acknowledge', {
-    config: { permission: 'devices:write', audit: audit('acknowledge') },
-    schema: {
-      tags,
-      summary: 'Acknowledge an alarm (409 when it is already cleared)',
-      params: Type.Object({ id: Id }),
-      body: NoteBody,
-      response: { 200: AlarmSchema },
-    },
-    preValidation: emptyBody,
-    handler: async (req) => alarms.acknowledge(tenantOf(req), req.params.id, actorOf(req), req.body.comment),
-  });
-
-  app.post('/alarms/:id/clear', {
-    config: { permission: 'devices:write', audit: audit('clear') },
-    schema: {
-      tags,
-      summary: 'Clear an alarm (409 when it is already cleared)',
-      params: Type.Object({ id: Id }),
-      body: NoteBody,
-      response: { 200: AlarmSchema },
-    },
-    preValidation: emptyBody,
-    handler: async (req) => alarms.clear(tenantOf(req), req.params.id, actorOf(req), req.body.comment),
-  });
+  // Acknowledge and clear differ only in the verb: both take an optional comment and answer the alarm.
+  for (const verb of ['acknowledge', 'clear'] as const) {
+    app.post(`/alarms/:id/${verb}`, {
+      config: { permission: 'devices:write', audit: audit(verb) },
+      schema: {
+        tags,
+        summary: `${verb === 'acknowledge' ? 'Acknowledge' : 'Clear'} an alarm (409 when it is already cleared)`,
+        params: Type.Object({ id: Id }),
+        body: NoteBody,
+        response: { 200: AlarmSchema },
+      },
+      preValidation: emptyBody,
+      handler: async (req) => alarms[verb](tenantOf(req), req.params.id, actorOf(req), req.body.comment),
+    });
+  }
 
   app.post('/alarms/:id/comments', {
     config: { permission: 'devices:write', audit: audit('comment') },

@@ -102,6 +102,20 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ commands: CommandService
     ...(idParam ? { idParam } : {}),
   });
 
+  /** Both list routes: paging plus the filters given. */
+  const list = async (
+    tenant: string,
+    q: { limit?: number; cursor?: string; status?: string; device?: string; batch?: string },
+  ) =>
+    toList(
+      await commands.list(tenant, {
+        ...pageQuery(q),
+        ...(q.status ? { status: q.status as CommandStatus } : {}),
+        ...(q.device ? { device: q.device } : {}),
+        ...(q.batch ? { batch: q.batch } : {}),
+      }),
+    );
+
   app.post('/devices/:id/commands', {
     config: { permission: 'devices:write', audit: audit('create') },
     schema: {
@@ -134,14 +148,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ commands: CommandService
       ),
       response: { 200: ListSchema(CommandSchema) },
     },
-    handler: async (req) =>
-      toList(
-        await commands.list(tenantOf(req), {
-          ...pageQuery(req.query),
-          device: req.params.id,
-          ...(req.query.status ? { status: req.query.status as CommandStatus } : {}),
-        }),
-      ),
+    handler: async (req) => list(tenantOf(req), { ...req.query, device: req.params.id }),
   });
 
   app.get('/commands', {
@@ -160,17 +167,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{ commands: CommandService
       ),
       response: { 200: ListSchema(CommandSchema) },
     },
-    handler: async (req) => {
-      const q = req.query;
-      return toList(
-        await commands.list(tenantOf(req), {
-          ...pageQuery(q),
-          ...(q.status ? { status: q.status as CommandStatus } : {}),
-          ...(q.device ? { device: q.device } : {}),
-          ...(q.batch ? { batch: q.batch } : {}),
-        }),
-      );
-    },
+    handler: async (req) => list(tenantOf(req), req.query),
   });
 
   app.get('/commands/:cmdId', {
