@@ -123,6 +123,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       clock,
       log,
       emailConfigured: config.actions.email.host !== '',
+      denyPrivateNetworks: config.actions.webhook.denyPrivateNetworks,
     });
     built = {
       registry,
@@ -156,12 +157,14 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
               data: { topic, payload, qos, retain },
             }),
           httpTimeoutMs: 10_000,
+          denyPrivateNetworks: config.actions.webhook.denyPrivateNetworks,
           ...(config.actions.email.host === '' ? {} : { sendMail: createMailer(config.actions.email) }),
         },
         bus,
         clock,
         log,
         metrics: metrics.registry,
+        maxAttempts: config.actions.maxAttempts,
       }),
       alarms: createAlarmService({
         store: opened.alarms,

@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { OutboxItem } from '../store/index.js';
+import { httpCall } from './http-call.js';
+import { isFinalStatus, PermanentError } from './permanent.js';
 
 /** What carrying out an action needs from the rest of the platform. */
 export interface ActionPorts {
@@ -15,6 +17,8 @@ export interface ActionPorts {
   readonly sendMail?: (mail: { to: string[]; subject: string; text: string }) => Promise<void>;
   /** Per-request limit for outside HTTP calls (ms). */
   readonly httpTimeoutMs: number;
+  /** Webhooks may not reach loopback, private or reserved addresses (actions.webhook.denyPrivateNetworks). */
+  readonly denyPrivateNetworks: boolean;
 }
 
 /** The signature header of a webhook: HMAC-SHA256 of the exact body, hex, as GitHub and Stripe do. */
@@ -24,7 +28,8 @@ export function signature(secret: string, body: string): string {
 
 /**
  * Carries out one (already rendered) outbox item; throws with the reason
- * when it did not work, so the outbox retries it. Webhooks: 2xx is success;
+ * when it did not work, so the outbox retries it (or, for a PermanentError
+ * such as a 404 from the receiver, gives up at once). Webhooks: 2xx is success;
  * `X-Plexus-Delivery` carries the item id, the same on every retry, so a
  * receiver can drop a repeat (delivery is at least once).
  */
@@ -44,14 +49,18 @@ export async function execute(item: OutboxItem, ports: ActionPorts): Promise<voi
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (typeof a.secret === 'string' && body !== undefined)
         headers['x-plexus-signature'] = signature(a.secret, body);
-      const res = await fetch(a.url as string, {
+      const status = await httpCall({
         method,
+        url: a.url as string,
         headers,
-        signal: AbortSignal.timeout(ports.httpTimeoutMs),
+        timeoutMs: ports.httpTimeoutMs,
+        denyPrivateNetworks: ports.denyPrivateNetworks,
         ...(body === undefined ? {} : { body }),
       });
-      await res.arrayBuffer().catch(() => undefined);
-      if (!res.ok) throw new Error(`${method} ${a.url as string} answered ${res.status}`);
+      if (status < 200 || status > 299) {
+        const reason = `${method} ${a.url as string} answered ${status}`;
+        throw isFinalStatus(status) ? new PermanentError(`${reason} (not retried)`) : new Error(reason);
+      }
       return;
     }
     case 'command':
@@ -76,7 +85,8 @@ export async function execute(item: OutboxItem, ports: ActionPorts): Promise<voi
       return;
     }
     case 'email': {
-      if (!ports.sendMail) throw new Error('e-mail is not configured on this server (actions.email.host)');
+      if (!ports.sendMail)
+        throw new PermanentError('e-mail is not configured on this server (actions.email.host)');
       await ports.sendMail({
         to: a.to as string[],
         subject: typeof a.subject === 'string' ? a.subject : `[Plexus] ${item.rule} on ${item.device}`,

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { type EngineRule, render, renderJson, type TemplateVariable } from '../rules/index.js';
 import type { OutboxItem, OutboxStore } from '../store/index.js';
 import { type ActionPorts, execute } from './execute.js';
+import { isPermanent } from './permanent.js';
 
 export interface ActionDeps {
   readonly outbox: OutboxStore;
@@ -16,6 +17,8 @@ export interface ActionDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: Registry;
+  /** Attempts before an action fails for good (actions.maxAttempts; default MAX_ATTEMPTS). */
+  readonly maxAttempts?: number;
 }
 
 export type ActionService = ReturnType<typeof createActionService>;
@@ -24,7 +27,8 @@ export type ActionService = ReturnType<typeof createActionService>;
 export const MAX_ATTEMPTS = 10;
 const backoff = (attempts: number) => Math.min(600_000, 1000 * 2 ** attempts);
 const POLL_MS = 250;
-const BATCH = 20;
+/** Actions carried out at once; each is independent, so a slow receiver holds only its own. */
+const CONCURRENCY = 32;
 
 /** Fills a rule action's templates for one firing (URL, secret and kind stay as written). */
 export function renderAction(
@@ -59,8 +63,10 @@ export function renderAction(
  * transition, the rule's actions for it (`on`: fire, clear or both; fire
  * actions at most once per `throttle` per device) are rendered and stored
  * first, then carried out by a worker that retries failures with backoff
- * and marks them failed after MAX_ATTEMPTS. A slow endpoint holds only its
- * own item: ingest and the rule engine never wait for actions.
+ * and marks them failed after `maxAttempts` (at once when retrying cannot
+ * help), announcing `action-failed` (the alarm service raises an alarm). A
+ * slow endpoint holds only its own item: ingest, the rule engine and other
+ * actions never wait for it.
  */
 export function createActionService(deps: ActionDeps) {
   const { outbox, bus, clock } = deps;
@@ -71,9 +77,12 @@ export function createActionService(deps: ActionDeps) {
     labelNames: ['kind', 'result'],
     registers: [deps.metrics],
   });
+  const maxAttempts = deps.maxAttempts ?? MAX_ATTEMPTS;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
-  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+  /** Outbox item id → its attempt in progress. */
+  const active = new Map<string, Promise<void>>();
 
   async function enqueue(t: RuleTransition): Promise<void> {
     const rule = await deps.rule(t.tenant, t.rule);
@@ -122,31 +131,60 @@ export function createActionService(deps: ActionDeps) {
       await outbox.done(item.id, clock.now());
       outcomes.inc({ kind: item.kind, result: 'done' });
     } catch (err) {
-      const reason = (err as Error).message;
+      const reason = err instanceof Error ? err.message : String(err);
       const attempts = item.attempts + 1;
-      const last = attempts >= MAX_ATTEMPTS;
+      const last = attempts >= maxAttempts || isPermanent(err);
       await outbox.failed(item.id, reason, last ? undefined : clock.now() + backoff(item.attempts));
       outcomes.inc({ kind: item.kind, result: last ? 'failed' : 'retried' });
-      (last ? log.error : log.warn).call(
-        log,
-        { id: item.id, rule: item.rule, device: item.device, kind: item.kind, attempts, err: reason },
-        last ? 'rule action failed for good' : 'rule action failed; will retry',
-      );
+      const where = {
+        id: item.id,
+        rule: item.rule,
+        device: item.device,
+        kind: item.kind,
+        attempts,
+        err: reason,
+      };
+      if (!last) {
+        log.warn(where, 'rule action failed; will retry');
+        return;
+      }
+      log.error(where, 'rule action failed for good');
+      bus.publish('action-failed', {
+        tenant: item.tenant,
+        device: item.device,
+        rule: item.rule,
+        id: item.id,
+        kind: item.kind,
+        attempts,
+        error: reason,
+        ts: clock.now(),
+      });
     }
   }
 
-  /** Carries out what is due, a batch at a time, never two passes at once. */
+  /**
+   * Starts what is due, up to CONCURRENCY at once; each finished item
+   * starts the next pass, so one slow receiver never holds the others.
+   */
   async function work(): Promise<void> {
-    if (running) return;
+    if (running || stopping) return;
     running = true;
     try {
-      for (;;) {
-        const due = await outbox.due(clock.now(), BATCH);
+      while (active.size < CONCURRENCY) {
+        // Asking for more than are active guarantees the page holds due items not yet started.
+        const due = (await outbox.due(clock.now(), CONCURRENCY + active.size)).filter(
+          (i) => !active.has(i.id),
+        );
         if (due.length === 0) break;
-        const p = Promise.all(due.map(attempt)).then(() => undefined);
-        inFlight.add(p);
-        await p;
-        inFlight.delete(p);
+        for (const item of due.slice(0, CONCURRENCY - active.size)) {
+          const p = attempt(item)
+            .catch((err: unknown) => log.error({ err, id: item.id }, 'outbox item could not be updated'))
+            .finally(() => {
+              active.delete(item.id);
+              void work();
+            });
+          active.set(item.id, p);
+        }
       }
     } catch (err) {
       log.error({ err }, 'outbox pass failed');
@@ -168,9 +206,10 @@ export function createActionService(deps: ActionDeps) {
     },
     list: (tenant: string, q: { status?: string; rule?: string; limit: number }) => outbox.list(tenant, q),
     async stop(): Promise<void> {
+      stopping = true;
       bus.unsubscribeAll('actions');
       if (timer) clearInterval(timer);
-      await Promise.all([...inFlight]);
+      await Promise.all([...active.values()]);
     },
   };
 }

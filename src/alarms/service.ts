@@ -28,6 +28,9 @@ export interface AlarmDeps {
 
 export type AlarmService = ReturnType<typeof createAlarmService>;
 
+/** Type of the alarm raised when a rule action fails for good (not cleared automatically). */
+export const ACTION_FAILED = 'action-failed';
+
 /** Longest comment, in characters (the REST schema says the same). */
 export const MAX_COMMENT = 2000;
 
@@ -164,6 +167,26 @@ export function createAlarmService(deps: AlarmDeps) {
   bus.subscribe('alarms', 'rule-transition', (t) => {
     if (!t.alarm) return;
     void serial(`${t.tenant}\u0000${dedupKey(t.rule, t.device, t.alarm.type)}`, () => onTransition(t));
+  });
+  // A rule action that gave up is a problem someone must look at (the receiver is down or refuses).
+  bus.subscribe('alarms', 'action-failed', (f) => {
+    const key = dedupKey(f.rule, f.device, ACTION_FAILED);
+    void serial(`${f.tenant}\u0000${key}`, async () => {
+      if (!(await registry.findDevice(f.tenant, f.device))) return;
+      const { alarm, created } = await store.raise(randomId('alm', 8), {
+        tenant: f.tenant,
+        device: f.device,
+        rule: f.rule,
+        type: ACTION_FAILED,
+        severity: 'major',
+        message: `${f.kind} action of rule ${f.rule} failed after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${f.error}`,
+        dedupKey: key,
+        details: { action: f.id, kind: f.kind, attempts: f.attempts, error: f.error },
+        at: f.ts,
+      });
+      if (created) raised.inc({ severity: alarm.severity });
+      announce(alarm, f.ts);
+    });
   });
   bus.subscribe('alarms', 'registry', (change) => {
     if (change.kind !== 'device-deleted' && change.kind !== 'tenant-deleted') return;

@@ -221,6 +221,23 @@ export const ConfigSchema = Type.Object(
     ),
     actions: Type.Object(
       {
+        maxAttempts: Type.Integer({
+          minimum: 1,
+          maximum: 20,
+          default: 10,
+          description:
+            'Attempts of a rule action before it fails for good and raises an action-failed alarm; waits double from 1 s to at most 10 min.',
+        }),
+        webhook: Type.Object(
+          {
+            denyPrivateNetworks: Type.Boolean({
+              default: false,
+              description:
+                'Refuse webhooks to loopback, private, link-local and reserved addresses (checked after DNS on every call): for shared clouds. Off by default: maintenance systems live on the plant network.',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
         email: Type.Object(
           {
             host: Type.String({

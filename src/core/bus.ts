@@ -117,6 +117,20 @@ export interface RuleTransition {
   };
 }
 
+/** A rule action gave up: its attempts ran out, or it was refused for good (raises an alarm). */
+export interface ActionFailure {
+  readonly tenant: string;
+  /** The device the rule fired for. */
+  readonly device: string;
+  readonly rule: string;
+  /** Outbox item id (`GET /api/v1/actions`). */
+  readonly id: string;
+  readonly kind: string;
+  readonly attempts: number;
+  readonly error: string;
+  readonly ts: number;
+}
+
 /** An alarm changed (raised, raised again, acknowledged, cleared, commented): for the live stream. */
 export interface AlarmChange {
   readonly tenant: string;
@@ -142,6 +156,7 @@ export interface BusEvents {
   /** A rule was saved (new version, enabled, disabled) or deleted: the engine reloads it. */
   'rule-changed': { readonly tenant: string; readonly name: string };
   alarm: AlarmChange;
+  'action-failed': ActionFailure;
 }
 
 export type BusListener<K extends keyof BusEvents> = (event: BusEvents[K]) => void;

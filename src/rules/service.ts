@@ -2,6 +2,7 @@ import type { Bus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
 import { type FieldError, PlexusError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { privateHostProblem } from '../core/private-network.js';
 import type { Page } from '../store/page.js';
 import type { RuleChange, RuleQuery, RuleStore, StoredRule } from '../store/rules.js';
 import { RuleErrors } from './errors.js';
@@ -14,6 +15,14 @@ export interface RuleDeps {
   readonly log: Logger;
   /** Whether this server can send e-mail (actions.email.host); rules with e-mail actions are refused otherwise. */
   readonly emailConfigured?: boolean;
+  /** actions.webhook.denyPrivateNetworks: webhooks to literal private addresses and localhost are refused when saved. */
+  readonly denyPrivateNetworks?: boolean;
+}
+
+/** What this server can do, which decides whether some valid rules can be saved. */
+interface Capabilities {
+  readonly emailConfigured: boolean;
+  readonly denyPrivateNetworks: boolean;
 }
 
 /** A rule as the API answers it. */
@@ -84,24 +93,22 @@ function invalid(errors: readonly FieldError[], what: string): PlexusError {
 }
 
 /** Checks one document; its problems' paths start with `prefix`. */
-function check(
-  raw: unknown,
-  prefix: string,
-  emailConfigured: boolean,
-): { spec?: RuleSpec; errors: FieldError[] } {
+function check(raw: unknown, prefix: string, can: Capabilities): { spec?: RuleSpec; errors: FieldError[] } {
   const { rule, problems } = parseRule(raw);
   const errors = problems.map((p) => ({ path: `${prefix}${p.path}`, message: p.message }));
-  if (!emailConfigured) {
-    rule?.actions.forEach((a, i) => {
-      if (a.type === 'email') {
-        errors.push({
-          path: `${prefix}/actions/${i}/type`,
-          message:
-            'this server sends no e-mail: set actions.email.host (PLEXUS_ACTIONS_EMAIL_HOST), or use a webhook',
-        });
-      }
-    });
-  }
+  rule?.actions.forEach((a, i) => {
+    if (a.type === 'email' && !can.emailConfigured) {
+      errors.push({
+        path: `${prefix}/actions/${i}/type`,
+        message:
+          'this server sends no e-mail: set actions.email.host (PLEXUS_ACTIONS_EMAIL_HOST), or use a webhook',
+      });
+    }
+    if (a.type === 'webhook' && can.denyPrivateNetworks) {
+      const problem = privateHostProblem(new URL(a.url as string).hostname);
+      if (problem) errors.push({ path: `${prefix}/actions/${i}/url`, message: problem });
+    }
+  });
   return rule && errors.length === 0 ? { spec: rule, errors } : { errors };
 }
 
@@ -115,6 +122,10 @@ function check(
 export function createRuleService(deps: RuleDeps) {
   const { store, bus, clock } = deps;
   const log = deps.log.child({ part: 'rules' });
+  const can: Capabilities = {
+    emailConfigured: deps.emailConfigured === true,
+    denyPrivateNetworks: deps.denyPrivateNetworks === true,
+  };
   const now = () => new Date(clock.now()).toISOString();
   const changed = (tenant: string, name: string) => bus.publish('rule-changed', { tenant, name });
 
@@ -160,7 +171,7 @@ export function createRuleService(deps: RuleDeps) {
           });
         }
       }
-      const { spec, errors } = check(doc, BODY, deps.emailConfigured === true);
+      const { spec, errors } = check(doc, BODY, can);
       if (!spec) throw invalid(errors, name === undefined ? 'the rule' : `rule ${name}`);
       const saved = await store.save(tenant, spec, actor, now());
       if (saved.change !== 'unchanged') changed(tenant, spec.name);
@@ -180,7 +191,7 @@ export function createRuleService(deps: RuleDeps) {
       const errors: FieldError[] = [];
       const seen = new Map<string, number>();
       raws.forEach((raw, i) => {
-        const r = check(raw, `${BODY}/rules/${i}`, deps.emailConfigured === true);
+        const r = check(raw, `${BODY}/rules/${i}`, can);
         errors.push(...r.errors);
         if (!r.spec) return;
         const first = seen.get(r.spec.name);
