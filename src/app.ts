@@ -290,6 +290,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         clock,
         log,
         metrics: metrics.registry,
+        twin: (tenant, device) => services().twins.get(tenant, device),
       });
       services().actions.start();
       await engine.start();

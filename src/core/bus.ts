@@ -43,7 +43,7 @@ export interface DeviceStatusChange {
   readonly ts: number;
 }
 
-/** A device twin changed (for the live stream and later the rule engine). */
+/** A device twin changed (for the live stream and the rule engine). */
 export interface TwinChange {
   readonly tenant: string;
   readonly device: string;
@@ -53,6 +53,10 @@ export interface TwinChange {
   readonly version: number;
   readonly desiredVersion: number;
   readonly reportedVersion: number;
+  /** Both sides after the change, whole, and what desired still asks (for rules). */
+  readonly desired: Readonly<Record<string, unknown>>;
+  readonly reported: Readonly<Record<string, unknown>>;
+  readonly delta: Readonly<Record<string, unknown>>;
   readonly ts: number;
 }
 

@@ -30,6 +30,16 @@ export interface EngineDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: Registry;
+  /** Reads a device's twin, for rules over twin values when the engine first meets the device. */
+  readonly twin?: (tenant: string, device: string) => Promise<TwinNow | undefined>;
+}
+
+/** A twin as rules see it. */
+export interface TwinNow {
+  readonly version: number;
+  readonly desired: Readonly<Record<string, unknown>>;
+  readonly reported: Readonly<Record<string, unknown>>;
+  readonly delta: Readonly<Record<string, unknown>>;
 }
 
 interface Compiled extends EngineRule {
@@ -103,6 +113,7 @@ export function createRuleEngine(deps: EngineDeps) {
         for (const key of n.keys) add(key, r);
         if (n.events) add('$event', r);
         if (n.status) add('$status', r);
+        if (n.twin) add('$twin', r);
         if (n.ticks) add('$tick', r);
       }
       next.set(tenant, byKey);
@@ -171,6 +182,7 @@ export function createRuleEngine(deps: EngineDeps) {
     }
     if (signal.kind === 'event') return [...(byKey.get('$event') ?? []), ...(byKey.get('*') ?? [])];
     if (signal.kind === 'status') return byKey.get('$status') ?? [];
+    if (signal.kind === 'twin') return byKey.get('$twin') ?? [];
     return [];
   }
 
@@ -196,14 +208,28 @@ export function createRuleEngine(deps: EngineDeps) {
       return;
     }
     pending.set(key, [...signals]);
-    registry.findDevice(tenant, device).then(
-      (d) => {
+    // Met for the first time: rules over the twin start from its current state.
+    const readTwin = !known && deps.twin !== undefined && index.get(tenant)?.has('$twin') === true;
+    Promise.all([
+      registry.findDevice(tenant, device),
+      readTwin
+        ? deps.twin?.(tenant, device).catch((err: unknown) => {
+            log.warn(
+              { err, tenant, device },
+              'rules: reading the twin failed; twin rules wait for its next change',
+            );
+            return undefined;
+          })
+        : undefined,
+    ]).then(
+      ([d, twin]) => {
         const waiting = pending.get(key) ?? [];
         pending.delete(key);
         if (!d) return;
         const f: DeviceFacts = { id: d.id, profile: d.profile, groups: d.groups, labels: d.labels };
         facts.set(key, { facts: f, at: clock.now() });
-        run(tenant, f, waiting);
+        // Conditions ignore a twin version they have seen, so a change queued meanwhile is not undone.
+        run(tenant, f, twin ? [{ kind: 'twin', ts: clock.now(), ...twin }, ...waiting] : waiting);
       },
       (err: unknown) => {
         pending.delete(key);
@@ -304,6 +330,9 @@ export function createRuleEngine(deps: EngineDeps) {
     const compiled = now && compile(now);
     if (compiled) {
       install(compiled);
+      // Devices met before read their twin again with their next signal, for this rule.
+      if (compiled.condition.needs.twin)
+        for (const k of facts.keys()) if (k.startsWith(`${tenant}\u0000`)) facts.delete(k);
       await seed(compiled);
     }
     reindex();
@@ -342,6 +371,18 @@ export function createRuleEngine(deps: EngineDeps) {
         for (const e of t.events) signals.push({ kind: 'event', type: e.type, ts: e.ts, data: e.data });
         feed(t.tenant, t.device, signals);
       });
+      bus.subscribe('rules', 'twin', (t) =>
+        feed(t.tenant, t.device, [
+          {
+            kind: 'twin',
+            ts: t.ts,
+            version: t.version,
+            desired: t.desired,
+            reported: t.reported,
+            delta: t.delta,
+          },
+        ]),
+      );
       bus.subscribe('rules', 'device-status', (s) =>
         feed(s.tenant, s.device, [{ kind: 'status', status: s.status, ts: s.ts }]),
       );

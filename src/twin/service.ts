@@ -126,6 +126,7 @@ export function createTwinService(deps: TwinDeps) {
       }
       const doc: TwinDoc = { ...current, [side]: applied.side, version: current.version + 1 };
       if (!(await store.put(tenant, device, doc, current.version))) continue;
+      const newDelta = delta(doc.desired.state, doc.reported.state);
       bus.publish('twin', {
         tenant,
         device,
@@ -134,6 +135,9 @@ export function createTwinService(deps: TwinDeps) {
         version: doc.version,
         desiredVersion: doc.desired.version,
         reportedVersion: doc.reported.version,
+        desired: doc.desired.state,
+        reported: doc.reported.state,
+        delta: newDelta,
         ts: now,
       });
       if (side === 'desired') {
@@ -141,12 +145,7 @@ export function createTwinService(deps: TwinDeps) {
           'downlink',
           Downlink.create({ kind: 'desired', tenant, device, ts: now, data: desiredDoc(doc) }),
         );
-      } else if (
-        !equal(
-          delta(current.desired.state, current.reported.state),
-          delta(doc.desired.state, doc.reported.state),
-        )
-      ) {
+      } else if (!equal(delta(current.desired.state, current.reported.state), newDelta)) {
         // Same desired version, new delta: the copy a device gets on subscribe must not be stale,
         // but nothing is sent to the device (it knows what it reported).
         bus.publish(

@@ -7,6 +7,7 @@ export function mergeNeeds(parts: readonly Needs[]): Needs {
     keys,
     ...(parts.some((p) => p.events) ? { events: true } : {}),
     ...(parts.some((p) => p.status) ? { status: true } : {}),
+    ...(parts.some((p) => p.twin) ? { twin: true } : {}),
     ...(parts.some((p) => p.ticks) ? { ticks: true } : {}),
   };
 }
@@ -18,7 +19,9 @@ const wants = (n: Needs, s: Signal) =>
       ? n.events === true || n.keys.includes('*')
       : s.kind === 'status'
         ? n.status === true
-        : n.ticks === true;
+        : s.kind === 'twin'
+          ? n.twin === true
+          : n.ticks === true;
 
 interface AllAnyState {
   readonly parts: unknown[];

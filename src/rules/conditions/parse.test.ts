@@ -62,7 +62,7 @@ test('the compiled condition works: overheating for 2 s', () => {
 
 test('problems name the exact place and say what is expected', () => {
   assert.deepEqual(problemsOf({ type: 'treshold', key: 't' }), [
-    '/condition/type: type must be one of threshold, range, window, rate, anomaly, geofence, inactivity, status, event, all, any, not',
+    '/condition/type: type must be one of threshold, range, window, rate, anomaly, geofence, inactivity, status, event, twin, expression, all, any, not',
   ]);
   assert.deepEqual(problemsOf({ type: 'threshold', key: 't', op: '>', value: 1, windwo: '5m' }), [
     '/condition/windwo: unknown field for a threshold condition (fields: key, op, value, for)',
@@ -121,4 +121,32 @@ test('nesting is bounded (a rule cannot make evaluation recurse without end)', (
   const problems = problemsOf(raw);
   assert.equal(problems.length, 1);
   assert.match(problems[0] ?? '', /\/condition(\/condition){8}: conditions nest at most 8 levels deep/);
+});
+
+test('twin and expression conditions: shapes and precise problems', () => {
+  for (const ok of [
+    { type: 'twin', path: 'mode', op: '==', value: 'manual' },
+    { type: 'twin', side: 'desired', path: 'setpoint', op: '>', value: 30 },
+    { type: 'twin', pending: true, for: '10m' },
+    { type: 'twin', pending: true, path: 'config.rate' },
+    { type: 'expression', expr: 'abs(temperature - desired.setpoint) > 2', for: '5m' },
+  ]) {
+    assert.deepEqual(problemsOf(ok), [], JSON.stringify(ok));
+  }
+  assert.deepEqual(problemsOf({ type: 'twin', path: 'a..b', op: '>', value: 'x' }), [
+    '/condition/path: must be a dotted path into the twin, e.g. "firmware.version"',
+    '/condition/op: only == and != compare strings',
+  ]);
+  assert.deepEqual(problemsOf({ type: 'twin', pending: true, op: '==' }), [
+    '/condition/op: does not go with "pending"',
+  ]);
+  assert.deepEqual(problemsOf({ type: 'twin', op: '==', value: 1 }), [
+    '/condition/path: is required: the twin value to compare, e.g. "mode"',
+  ]);
+  assert.deepEqual(problemsOf({ type: 'expression', expr: 'temperature >> 3' }), [
+    '/condition/expr: unexpected ">" at character 14',
+  ]);
+  assert.deepEqual(problemsOf({ type: 'expression' }), [
+    '/condition/expr: must be an expression such as "temperature - ambient > 25"',
+  ]);
 });

@@ -3,9 +3,11 @@ import { parseDuration } from '../../core/duration.js';
 import { createAnomaly } from './anomaly.js';
 import { createAllAny, createFor, createNot } from './compose.js';
 import { createEventMatch, createInactivity, createStatus } from './device.js';
+import { compileExpression } from './expression.js';
 import { createGeofence } from './geofence.js';
 import { createRate } from './rate.js';
 import { createRange, createThreshold } from './threshold.js';
+import { createTwin } from './twin.js';
 import { type Condition, OPS, type Op, type Scalar } from './types.js';
 import { createWindow } from './window.js';
 
@@ -28,6 +30,8 @@ const TYPES = [
   'inactivity',
   'status',
   'event',
+  'twin',
+  'expression',
   'all',
   'any',
   'not',
@@ -43,6 +47,8 @@ const FIELDS: Record<(typeof TYPES)[number], readonly string[]> = {
   inactivity: ['after'],
   status: ['is'],
   event: ['eventType', 'where'],
+  twin: ['side', 'path', 'op', 'value', 'pending'],
+  expression: ['expr'],
   all: ['conditions'],
   any: ['conditions'],
   not: ['condition'],
@@ -224,6 +230,50 @@ function parse(raw: unknown, path: string, depth: number, problems: Problem[]): 
           ...(raw.where === undefined ? {} : { where: raw.where as Raw }),
         });
       }
+      break;
+    }
+    case 'twin': {
+      const path = raw.path;
+      const okPath =
+        typeof path === 'string' &&
+        path.length <= 256 &&
+        path.split('.').every((p) => /^[A-Za-z0-9_:-]{1,64}$/.test(p));
+      if (path !== undefined && !okPath)
+        bad('/path', 'must be a dotted path into the twin, e.g. "firmware.version"');
+      if (raw.pending !== undefined) {
+        if (raw.pending !== true) bad('/pending', 'must be true (holds while desired and reported differ)');
+        for (const f of ['side', 'op', 'value'])
+          if (raw[f] !== undefined) bad(`/${f}`, 'does not go with "pending"');
+        if (ok())
+          c = createTwin({
+            pending: true,
+            ...(path === undefined ? {} : { path: (path as string).split('.') }),
+          });
+        break;
+      }
+      if (path === undefined) bad('/path', 'is required: the twin value to compare, e.g. "mode"');
+      const side = choice('side', ['reported', 'desired'] as const, 'reported');
+      const o = op();
+      const v = raw.value;
+      if (
+        !['number', 'boolean', 'string'].includes(typeof v) ||
+        (typeof v === 'number' && !Number.isFinite(v))
+      ) {
+        bad('/value', 'must be a number, boolean or string');
+      } else if (typeof v !== 'number' && OPS.includes(o) && o !== '==' && o !== '!=') {
+        bad('/op', `only == and != compare ${typeof v}s`);
+      }
+      if (ok()) c = createTwin({ side, path: (path as string).split('.'), op: o, value: v as Scalar });
+      break;
+    }
+    case 'expression': {
+      if (typeof raw.expr !== 'string') {
+        bad('/expr', 'must be an expression such as "temperature - ambient > 25"');
+        break;
+      }
+      const r = compileExpression(raw.expr, isValidKey);
+      if ('problem' in r) bad('/expr', r.problem);
+      else c = r.condition as Condition;
       break;
     }
     case 'all':

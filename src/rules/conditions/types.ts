@@ -20,6 +20,18 @@ export type Signal =
     }
   /** The device came online or went offline. */
   | { readonly kind: 'status'; readonly status: 'online' | 'offline'; readonly ts: number }
+  /**
+   * The device's twin after a change (or as first read): both sides and
+   * their difference, whole. `version` orders them (an older one is ignored).
+   */
+  | {
+      readonly kind: 'twin';
+      readonly ts: number;
+      readonly version: number;
+      readonly desired: Readonly<Record<string, unknown>>;
+      readonly reported: Readonly<Record<string, unknown>>;
+      readonly delta: Readonly<Record<string, unknown>>;
+    }
   /** The engine's clock, about once a second, for conditions that become true by time passing. */
   | { readonly kind: 'tick'; readonly ts: number };
 
@@ -29,6 +41,7 @@ export interface Needs {
   readonly keys: readonly string[];
   readonly events?: boolean;
   readonly status?: boolean;
+  readonly twin?: boolean;
   readonly ticks?: boolean;
 }
 
@@ -59,3 +72,16 @@ export function compare(a: Scalar, op: Op, b: Scalar): boolean {
       return op === '>' ? a > b : op === '>=' ? a >= b : op === '<' ? a < b : a <= b;
   }
 }
+
+/** The value at a dotted path (`firmware.version`) of a JSON object, or undefined. */
+export function at(doc: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
+  let v: unknown = doc;
+  for (const part of path) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+export const isScalar = (v: unknown): v is Scalar =>
+  typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
