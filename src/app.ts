@@ -24,7 +24,14 @@ import {
   type RegistryService,
   registryRoutes,
 } from './registry/index.js';
-import { createRuleEngine, createRuleService, type RuleService, ruleRoutes } from './rules/index.js';
+import {
+  createDryRun,
+  createRuleEngine,
+  createRuleService,
+  type DryRun,
+  type RuleService,
+  ruleRoutes,
+} from './rules/index.js';
 import { type AuditService, auditRoutes, createAuditService } from './security/index.js';
 import { createSqliteStores } from './store/sqlite/index.js';
 import { createTelemetryService, type TelemetryService, telemetryRoutes } from './telemetry/index.js';
@@ -41,6 +48,7 @@ interface Services {
   readonly commands: CommandService;
   readonly alarms: AlarmService;
   readonly rules: RuleService;
+  readonly dryRun: DryRun;
   readonly actions: ActionService;
 }
 
@@ -142,6 +150,12 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       twins,
       commands,
       rules,
+      dryRun: createDryRun({
+        registry,
+        telemetry: opened.telemetry,
+        twin: (tenant, device) => twins.get(tenant, device),
+        clock,
+      }),
       actions: createActionService({
         outbox: opened.outbox,
         rule: (tenant, name) => rules.current(tenant, name),

@@ -12,3 +12,12 @@ export function parseDuration(text: string | number): number | undefined {
   if (!m) return undefined;
   return Math.round(Number(m[1]) * (UNIT_MS[m[2] ?? 's'] as number));
 }
+
+/** Epoch ms (digits) or ISO 8601 → ms; undefined when malformed (history ranges, dry runs). */
+export function parseTime(text: string): number | undefined {
+  const t = text.trim();
+  if (/^-?\d{1,16}$/.test(t)) return Number(t);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return undefined;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? undefined : ms;
+}

@@ -6,6 +6,7 @@ import type { RegistryService } from '../registry/index.js';
 import type { RuleStateRow, RuleStateStore } from '../store/index.js';
 import { type Condition, parseCondition, type Signal } from './conditions/index.js';
 import type { RuleSpec } from './spec.js';
+import { targetedDevices } from './target-devices.js';
 import { type DeviceFacts, targets } from './targeting.js';
 
 /** A stored rule as the engine receives it. */
@@ -274,24 +275,7 @@ export function createRuleEngine(deps: EngineDeps) {
   /** Devices an inactivity rule must watch although they never sent anything. */
   async function seed(r: Compiled): Promise<void> {
     if (!r.condition.needs.keys.includes('*')) return;
-    const t = r.spec.target;
-    let after: string | undefined;
-    do {
-      const page = await registry.listDevices(
-        r.tenant,
-        {
-          ...(t.profile === undefined ? {} : { profile: t.profile }),
-          ...(t.groups?.length === 1 ? { group: t.groups[0] } : {}),
-          ...(t.labels === undefined ? {} : { labels: t.labels }),
-        },
-        { limit: 1000, ...(after === undefined ? {} : { after }) },
-      );
-      for (const d of page.items) {
-        if (targets(t, { id: d.id, profile: d.profile, groups: d.groups, labels: d.labels }))
-          stateOf(r, d.id);
-      }
-      after = page.nextAfter;
-    } while (after !== undefined);
+    for await (const d of targetedDevices(registry, r.tenant, r.spec.target)) stateOf(r, d.id);
   }
 
   function install(r: Compiled): void {

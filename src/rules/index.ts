@@ -7,6 +7,7 @@
  */
 export type { Condition, Needs, Problem, Signal } from './conditions/index.js';
 export { parseCondition } from './conditions/index.js';
+export { createDryRun, type DryRun, type DryRunResult } from './dry-run.js';
 export { createRuleEngine, type EngineRule, type RuleSource } from './engine.js';
 export { RuleErrors } from './errors.js';
 export { ruleRoutes } from './routes.js';

@@ -4,6 +4,7 @@ import Type from 'typebox';
 import { actorOf, authOf, tenantOf } from '../api/context.js';
 import { ListSchema, PageQuerySchema, pageQuery, toList } from '../api/pagination.js';
 import { can } from '../auth/index.js';
+import type { DryRun } from './dry-run.js';
 import type { Rule, RuleService, RuleVersion } from './service.js';
 import type { RuleSpec } from './spec.js';
 
@@ -48,6 +49,37 @@ const ApplyAnswer = Type.Object({
   ),
 });
 
+const Time = Type.Union([Type.Integer(), Type.String({ maxLength: 64 })], {
+  description: 'Epoch ms or ISO 8601',
+});
+const DryRunRange = {
+  from: Type.Optional(Time),
+  to: Type.Optional(Time),
+  devices: Type.Optional(Type.Array(Type.String(), { description: 'Only these targeted devices' })),
+};
+const DryRunAnswer = Type.Object({
+  rule: Type.String(),
+  from: Type.Integer(),
+  to: Type.Integer(),
+  tickMs: Type.Integer(),
+  devices: Type.Integer(),
+  points: Type.Integer(),
+  events: Type.Integer(),
+  firings: Type.Array(
+    Type.Object({
+      device: Type.String(),
+      at: Type.Integer(),
+      until: Type.Union([Type.Integer(), Type.Null()]),
+      key: Type.Optional(Type.String()),
+      value: Type.Optional(Type.Union([Type.Number(), Type.Boolean(), Type.String()])),
+      acts: Type.Boolean(),
+    }),
+  ),
+  total: Type.Integer(),
+  truncated: Type.Boolean(),
+  notes: Type.Array(Type.String()),
+});
+
 const HIDDEN = '(hidden)';
 
 /**
@@ -67,7 +99,10 @@ function shown<T extends Rule | RuleVersion>(req: FastifyRequest, r: T): T {
  * a rule can send commands to and change the twins of many devices at
  * once, which is more than an operator's device-by-device rights.
  */
-export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService }> = async (app, { rules }) => {
+export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; dryRun: DryRun }> = async (
+  app,
+  { rules, dryRun },
+) => {
   const tags = ['rules'];
   const audit = (action: string, id: { idParam?: string; idBody?: string } = { idParam: 'name' }) => ({
     action: `rule.${action}`,
@@ -167,6 +202,33 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService }> = asy
       handler: async (req) => (await rules[verb](tenantOf(req), req.params.name, actorOf(req))).rule,
     });
   }
+
+  // A dry run changes nothing, but reads many devices' history: it is recorded like a change.
+  app.post('/rules/dry-run', {
+    config: { permission: 'telemetry:read', audit: audit('dry-run', {}) },
+    schema: {
+      tags,
+      summary: 'Replay a rule document (not saved) against stored history: when would it have fired?',
+      body: Type.Object({ rule: RuleDocument, ...DryRunRange }, { additionalProperties: false }),
+      response: { 200: DryRunAnswer },
+    },
+    handler: async (req) => dryRun.runDocument(tenantOf(req), req.body.rule, req.body),
+  });
+
+  app.post('/rules/:name/dry-run', {
+    config: { permission: 'telemetry:read', audit: audit('dry-run') },
+    schema: {
+      tags,
+      summary: 'Replay a saved rule (enabled or not) against stored history',
+      params: NameParams,
+      body: Type.Optional(Type.Object(DryRunRange, { additionalProperties: false })),
+      response: { 200: DryRunAnswer },
+    },
+    handler: async (req) => {
+      const rule = await rules.get(tenantOf(req), req.params.name);
+      return dryRun.runSaved(tenantOf(req), rule.spec, req.body ?? {});
+    },
+  });
 
   app.delete('/rules/:name', {
     config: { permission: 'profiles:write', audit: audit('delete') },

@@ -1,3 +1,4 @@
+import { parseTime } from '../core/duration.js';
 import type { ItemRejection } from '../core/envelope.js';
 import type { TelemetryKeyDef } from '../registry/index.js';
 import type { AggregateSource, Scalar } from '../store/index.js';
@@ -110,15 +111,6 @@ export function parseInterval(text: string): number | undefined {
   return ms > 0 ? ms : undefined;
 }
 
-/** Epoch ms (digits) or ISO 8601 → ms; undefined when malformed. */
-export function parseTime(text: string): number | undefined {
-  const t = text.trim();
-  if (/^-?\d{1,16}$/.test(t)) return Number(t);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return undefined;
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
 /** Intervals a chart may be downsampled to ("about N points"), smallest first. */
 const NICE = [
   SECOND,
@@ -182,3 +174,5 @@ export function parseAggregates(text: string): Aggregate[] | undefined {
     return undefined;
   return [...new Set(list)] as Aggregate[];
 }
+
+export { parseTime };

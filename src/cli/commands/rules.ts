@@ -120,6 +120,94 @@ async function setEnabled(ctx: Context, name: string, verb: 'enable' | 'disable'
   );
 }
 
+interface DryRunAnswer {
+  readonly rule: string;
+  readonly from: number;
+  readonly to: number;
+  readonly devices: number;
+  readonly points: number;
+  readonly events: number;
+  readonly firings: {
+    device: string;
+    at: number;
+    until: number | null;
+    key?: string;
+    value?: unknown;
+    acts: boolean;
+  }[];
+  readonly total: number;
+  readonly truncated: boolean;
+  readonly notes: string[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+function lasted(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+/** A saved rule by name, or the one rule of a file (not saved): when would it have fired? */
+async function dryRun(
+  ctx: Context,
+  what: string,
+  opts: { from?: string; to?: string; device?: string[] },
+): Promise<void> {
+  const range = {
+    ...(opts.from === undefined ? {} : { from: opts.from }),
+    ...(opts.to === undefined ? {} : { to: opts.to }),
+    ...(opts.device === undefined ? {} : { devices: opts.device }),
+  };
+  let res: DryRunAnswer;
+  if (/\.(ya?ml|json)$/i.test(what)) {
+    const docs = await readRuleFile(what);
+    if (docs.length !== 1) throw usageError(`${what} holds ${docs.length} rules: a dry run replays one`);
+    try {
+      res = await ctx.client.post<DryRunAnswer>('/api/v1/rules/dry-run', { rule: docs[0], ...range });
+    } catch (err) {
+      if (err instanceof ApiError && err.problem?.code === 'RULE_INVALID') {
+        const lines = (err.problem.errors ?? []).map(
+          (e) => `  ${e.path.replace(/^\/body\/rule/, '') || '/'}: ${e.message}`,
+        );
+        throw new CliError([
+          `Error: ${err.problem.detail ?? 'the dry run was refused'} (RULE_INVALID)`,
+          ...lines,
+        ]);
+      }
+      throw err;
+    }
+  } else {
+    res = await ctx.client.post<DryRunAnswer>(path`/api/v1/rules/${what}/dry-run`, range);
+  }
+  emit(ctx.json, res, () => {
+    const head = `Rule ${res.rule} over ${iso(res.from)} .. ${iso(res.to)}: ${res.devices} device${res.devices === 1 ? '' : 's'}, ${res.points} points, ${res.events} events replayed.`;
+    const lines = [head];
+    if (res.total === 0) lines.push('It would not have fired.');
+    else {
+      const acting = res.firings.filter((f) => f.acts).length;
+      lines.push(
+        `It would have fired ${res.total} time${res.total === 1 ? '' : 's'}${res.firings.length < res.total ? ` (first ${res.firings.length} shown)` : ''}; actions would have run for ${acting} of those shown (throttle).`,
+        '',
+        formatTable(
+          ['FIRED', 'DEVICE', 'VALUE', 'FOR', 'ACTIONS'],
+          res.firings.map((f) => [
+            iso(f.at),
+            f.device,
+            f.key === undefined ? '' : `${f.key} = ${JSON.stringify(f.value)}`,
+            f.until === null ? 'still holding' : lasted(f.until - f.at),
+            f.acts ? 'yes' : 'throttled',
+          ]),
+        ),
+      );
+    }
+    if (res.truncated)
+      lines.push('', 'Stopped early (too many devices or points): replay a shorter range or fewer devices.');
+    for (const n of res.notes) lines.push(`Note: ${n}.`);
+    return lines.join('\n');
+  });
+}
+
 export function registerRules(program: Command): void {
   const rules = program.command('rules').description('manage rules (alarms and actions on device data)');
   examples(
@@ -162,6 +250,22 @@ export function registerRules(program: Command): void {
         emit(ctx.json, r, () => toYaml(toDocument(r.spec)).trimEnd());
       }),
     'plexus rules show overheat > overheat.yaml',
+  );
+  examples(
+    rules
+      .command('dry-run')
+      .description(
+        'replay a rule against stored history: when would it have fired? (nothing is saved or sent)',
+      )
+      .argument('<rule>', 'a saved rule name, or a YAML/JSON file with one rule')
+      .option('--from <time>', 'start: ISO 8601 or epoch ms (default: 24 h before --to)')
+      .option('--to <time>', 'end: ISO 8601 or epoch ms (default: now)')
+      .option('--device <id...>', 'only these of the targeted devices')
+      .action(async (what: string, opts: { from?: string; to?: string; device?: string[] }, cmd: Command) =>
+        dryRun(await contextOf(cmd), what, opts),
+      ),
+    'plexus rules dry-run overheat.yaml --from 2026-11-01T00:00:00Z',
+    'plexus rules dry-run overheat --device press-7',
   );
   for (const verb of ['enable', 'disable'] as const) {
     examples(
