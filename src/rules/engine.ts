@@ -47,6 +47,17 @@ interface Compiled extends EngineRule {
   readonly condition: Condition;
 }
 
+/** A device as the engine knows it: its facts and, per signal key, the rules that apply to it. */
+interface Known {
+  readonly facts: DeviceFacts;
+  readonly at: number;
+  generation: number;
+  readonly rules: Map<string, readonly Compiled[]>;
+}
+
+/** Per-device rule lists kept at most (a device inventing keys must not grow memory without end). */
+const MAX_KEYS_PER_DEVICE = 1000;
+
 interface DeviceState {
   state: unknown;
   firing: boolean;
@@ -57,6 +68,8 @@ interface DeviceState {
 /** Device facts are re-read after this long (and at once when the registry says the device changed). */
 const FACTS_TTL_MS = 60_000;
 const SNAPSHOT_MS = 5_000;
+/** Rule states written per event-loop turn. */
+const SNAPSHOT_SLICE = 500;
 
 const k2 = (a: string, b: string) => `${a}\u0000${b}`;
 
@@ -90,7 +103,9 @@ export function createRuleEngine(deps: EngineDeps) {
   let index = new Map<string, Map<string, Compiled[]>>();
   /** tenant\0rule → device → state. */
   const states = new Map<string, Map<string, DeviceState>>();
-  const facts = new Map<string, { facts: DeviceFacts; at: number }>();
+  const facts = new Map<string, Known>();
+  /** Bumped by every reindex: per-device rule lists computed before it are stale. */
+  let generation = 0;
   /** Signals of a device whose facts are being loaded, kept in order. */
   const pending = new Map<string, Signal[]>();
   const timers: NodeJS.Timeout[] = [];
@@ -120,6 +135,7 @@ export function createRuleEngine(deps: EngineDeps) {
       next.set(tenant, byKey);
     }
     index = next;
+    generation++;
   }
 
   function stateOf(r: Compiled, device: string): DeviceState {
@@ -147,8 +163,10 @@ export function createRuleEngine(deps: EngineDeps) {
       log.error({ err, tenant: r.tenant, rule: r.name, device }, 'rule evaluation failed');
       return;
     }
-    s.dirty = true;
+    // Ticks rarely change state that matters after a restart; stateless conditions never do.
+    if (signal.kind !== 'tick' && !r.condition.stateless) s.dirty = true;
     if (holds === undefined || holds === s.firing) return;
+    s.dirty = true;
     s.firing = holds;
     transitions.inc({ firing: String(holds) });
     const alarm = r.spec.alarm;
@@ -187,10 +205,28 @@ export function createRuleEngine(deps: EngineDeps) {
     return [];
   }
 
-  function run(tenant: string, device: DeviceFacts, signals: readonly Signal[]): void {
+  /**
+   * The rules that read this signal and target this device, computed once
+   * per device and key (until the rules or the device change): with a
+   * thousand rules, a point meets only the few that concern it.
+   */
+  function rulesFor(tenant: string, known: Known, signal: Signal): readonly Compiled[] {
+    if (known.generation !== generation || known.rules.size >= MAX_KEYS_PER_DEVICE) {
+      known.rules.clear();
+      known.generation = generation;
+    }
+    const key = signal.kind === 'point' ? signal.key : `$${signal.kind}`;
+    let list = known.rules.get(key);
+    if (!list) {
+      list = relevant(tenant, signal).filter((r) => targets(r.spec.target, known.facts));
+      known.rules.set(key, list);
+    }
+    return list;
+  }
+
+  function run(tenant: string, known: Known, signals: readonly Signal[]): void {
     for (const signal of signals) {
-      for (const r of relevant(tenant, signal))
-        if (targets(r.spec.target, device)) step(r, device.id, signal);
+      for (const r of rulesFor(tenant, known, signal)) step(r, known.facts.id, signal);
     }
   }
 
@@ -205,7 +241,7 @@ export function createRuleEngine(deps: EngineDeps) {
     }
     const known = facts.get(key);
     if (known && clock.now() - known.at < FACTS_TTL_MS) {
-      run(tenant, known.facts, signals);
+      run(tenant, known, signals);
       return;
     }
     pending.set(key, [...signals]);
@@ -227,10 +263,15 @@ export function createRuleEngine(deps: EngineDeps) {
         const waiting = pending.get(key) ?? [];
         pending.delete(key);
         if (!d) return;
-        const f: DeviceFacts = { id: d.id, profile: d.profile, groups: d.groups, labels: d.labels };
-        facts.set(key, { facts: f, at: clock.now() });
+        const now: Known = {
+          facts: { id: d.id, profile: d.profile, groups: d.groups, labels: d.labels },
+          at: clock.now(),
+          generation,
+          rules: new Map(),
+        };
+        facts.set(key, now);
         // Conditions ignore a twin version they have seen, so a change queued meanwhile is not undone.
-        run(tenant, f, twin ? [{ kind: 'twin', ts: clock.now(), ...twin }, ...waiting] : waiting);
+        run(tenant, now, twin ? [{ kind: 'twin', ts: clock.now(), ...twin }, ...waiting] : waiting);
       },
       (err: unknown) => {
         pending.delete(key);
@@ -269,7 +310,11 @@ export function createRuleEngine(deps: EngineDeps) {
         });
       }
     }
-    await deps.states.saveMany(rows);
+    // In slices, so a fleet-wide snapshot never holds the event loop (and the broker) for long.
+    for (let i = 0; i < rows.length; i += SNAPSHOT_SLICE) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      await deps.states.saveMany(rows.slice(i, i + SNAPSHOT_SLICE));
+    }
   }
 
   /** Devices an inactivity rule must watch although they never sent anything. */

@@ -56,6 +56,7 @@ export function createAllAny(mode: 'all' | 'any', parts: readonly Condition[]): 
 export function createNot(part: Condition): Condition<{ part: unknown }> {
   return {
     needs: part.needs,
+    ...(part.stateless ? { stateless: true } : {}),
     initial: () => ({ part: part.initial() }),
     step(state, s) {
       const t = part.step(state.part, s);

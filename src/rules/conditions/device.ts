@@ -26,6 +26,7 @@ export function createInactivity(spec: { afterMs: number }): Condition<{ last?: 
 export function createStatus(spec: { is: 'online' | 'offline' }): Condition<Record<string, never>> {
   return {
     needs: { keys: [], status: true },
+    stateless: true,
     initial: () => ({}),
     step: (_state, s) => (s.kind === 'status' ? s.status === spec.is : undefined),
   };

@@ -8,6 +8,7 @@ export function createThreshold(spec: {
 }): Condition<Record<string, never>> {
   return {
     needs: { keys: [spec.key] },
+    stateless: true,
     initial: () => ({}),
     step(_state, s) {
       if (s.kind !== 'point' || s.key !== spec.key) return undefined;
@@ -29,6 +30,7 @@ export function createRange(spec: {
 }): Condition<Record<string, never>> {
   return {
     needs: { keys: [spec.key] },
+    stateless: true,
     initial: () => ({}),
     step(_state, s) {
       if (s.kind !== 'point' || s.key !== spec.key || typeof s.value !== 'number') return undefined;

@@ -47,6 +47,8 @@ export interface Needs {
 
 export interface Condition<S = unknown> {
   readonly needs: Needs;
+  /** Its state never changes (only whether it holds does): nothing to save after each signal. */
+  readonly stateless?: boolean;
   /** State for a device seen for the first time. */
   initial(): S;
   /**
