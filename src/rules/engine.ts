@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { RegistryService } from '../registry/index.js';
 import type { RuleStateRow, RuleStateStore } from '../store/index.js';
-import { type Condition, parseCondition, type Signal } from './conditions/index.js';
+import { type Condition, parseCondition, type Scalar, type Signal } from './conditions/index.js';
 import type { RuleSpec } from './spec.js';
 import { targetedDevices } from './target-devices.js';
 import { type DeviceFacts, targets } from './targeting.js';
@@ -63,6 +63,8 @@ interface DeviceState {
   firing: boolean;
   lastActionAt: number | null;
   dirty: boolean;
+  /** The device's last point this rule read: the value of a firing the clock completes ("for"). */
+  last?: { readonly key: string; readonly value: Scalar };
 }
 
 /** Device facts are re-read after this long (and at once when the registry says the device changed). */
@@ -156,6 +158,7 @@ export function createRuleEngine(deps: EngineDeps) {
   function step(r: Compiled, device: string, signal: Signal): void {
     const s = stateOf(r, device);
     let holds: boolean | undefined;
+    if (signal.kind === 'point') s.last = { key: signal.key, value: signal.value };
     try {
       holds = r.condition.step(s.state, signal);
     } catch (err) {
@@ -177,7 +180,7 @@ export function createRuleEngine(deps: EngineDeps) {
       version: r.version,
       firing: holds,
       ts: signal.ts,
-      ...(signal.kind === 'point' ? { key: signal.key, value: signal.value } : {}),
+      ...(s.last ?? {}),
       ...(alarm
         ? {
             alarm: {

@@ -89,7 +89,11 @@ export function createFor(part: Condition, forMs: number): Condition<ForState> {
       }
       if (t === true) state.since ??= s.ts;
       if (state.since === null) return t === undefined ? undefined : false;
-      return s.ts - state.since >= forMs;
+      const held = s.ts - state.since >= forMs;
+      // The clock may complete the duration but never revoke it: with a device clock
+      // ahead of the server's, "now - since" is negative until the server catches up.
+      if (t === undefined) return held ? true : undefined;
+      return held;
     },
   };
 }
