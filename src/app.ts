@@ -6,8 +6,10 @@ import { type ActionService, actionRoutes, createActionService, createMailer } f
 import { type AlarmService, alarmRoutes, createAlarmService } from './alarms/index.js';
 import { infoRoutes } from './api/info.js';
 import { createMetrics } from './api/metrics.js';
+import { overviewRoutes } from './api/overview.js';
 import { createApiServer } from './api/server.js';
 import { createLiveStream, STREAM_PATH } from './api/stream.js';
+import { WEB_ROOT } from './api/web.js';
 import { type AuthService, authRoutes, createAuthService } from './auth/index.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
 import { type CommandService, commandRoutes, createCommandService } from './commands/index.js';
@@ -223,6 +225,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       version: VERSION,
       metrics,
       ...s,
+      web: config.dashboard.enabled ? { root: WEB_ROOT, mapTiles: config.dashboard.mapTiles } : undefined,
       ready: async () => {
         if (stopping !== undefined) throw new Error('shutting down');
         await store?.ping();
@@ -231,7 +234,11 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     const deviceAuth = createDeviceAuth({ registry: s.registry, bus, clock });
     await api.register(
       async (v1) => {
-        await v1.register(infoRoutes, { version: VERSION, mqtt: () => mqtt.ports() });
+        await v1.register(infoRoutes, {
+          version: VERSION,
+          mqtt: () => mqtt.ports(),
+          map: { tiles: config.dashboard.mapTiles, attribution: config.dashboard.mapAttribution },
+        });
         await v1.register(authRoutes, s);
         await v1.register(registryRoutes, s);
         await v1.register(auditRoutes, s);
@@ -241,6 +248,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         await v1.register(alarmRoutes, s);
         await v1.register(ruleRoutes, s);
         await v1.register(actionRoutes, s);
+        await v1.register(overviewRoutes, s);
       },
       { prefix: '/api/v1' },
     );

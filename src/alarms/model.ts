@@ -56,6 +56,8 @@ export interface AlarmComment {
 export interface AlarmCounts {
   /** Open alarms (active + acknowledged): the number a badge shows. */
   readonly total: number;
+  /** Devices with at least one open alarm ("alarming" in the fleet overview). */
+  readonly devices: number;
   /** Open alarms per severity. */
   readonly bySeverity: Record<AlarmSeverity, number>;
   /** All alarms (history included) per status. */

@@ -87,6 +87,7 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ alarms: AlarmService }> = 
       response: {
         200: Type.Object({
           total: Type.Integer({ description: 'Open alarms (active or acknowledged).' }),
+          devices: Type.Integer({ description: 'Devices with at least one open alarm.' }),
           bySeverity: Counts('Open alarms per severity.'),
           byStatus: Counts('All alarms per status, cleared ones included.'),
         }),

@@ -6,12 +6,15 @@ const InfoSchema = Type.Object({
   mqtt: Type.Optional(
     Type.Object({ tcp: Type.Integer(), tls: Type.Optional(Type.Integer()), ws: Type.String() }),
   ),
+  map: Type.Optional(Type.Object({ tiles: Type.String(), attribution: Type.String() })),
 });
 
 export interface InfoOptions {
   readonly version: string;
   /** Bound broker ports, once a broker runs (ARCHITECTURE §6.1). */
   readonly mqtt: () => { tcp: number; tls?: number; ws: string } | undefined;
+  /** The dashboard map's tiles (dashboard.mapTiles; empty: none). */
+  readonly map?: { readonly tiles: string; readonly attribution: string };
 }
 
 /** `GET /api/v1/info` (no auth): how the CLI, SDK and simulator find the broker from the URL alone. */
@@ -26,7 +29,7 @@ export const infoRoutes: FastifyPluginAsyncTypebox<InfoOptions> = async (app, op
     },
     handler: async () => {
       const mqtt = opts.mqtt();
-      return mqtt ? { version: opts.version, mqtt } : { version: opts.version };
+      return { version: opts.version, ...(mqtt ? { mqtt } : {}), ...(opts.map ? { map: opts.map } : {}) };
     },
   });
 };

@@ -3,7 +3,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyRequest, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import { AuthErrors, type AuthService, can, PERMISSION_TEXT } from '../auth/index.js';
 import { PlexusError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -13,6 +18,7 @@ import { ApiErrors } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { sendProblem, toPlexusError } from './problem.js';
 import { createValidatorCompiler } from './validator.js';
+import { registerWeb, type WebOptions } from './web.js';
 
 export interface ApiServerDeps {
   readonly config: {
@@ -28,6 +34,8 @@ export interface ApiServerDeps {
   readonly registry: RegistryService;
   readonly audit: AuditService;
   readonly metrics: ApiMetrics;
+  /** The dashboard to serve at `/` (absent or not built: none). */
+  readonly web?: WebOptions | undefined;
   /** Readiness: resolves when storage answers; rejects otherwise. */
   readonly ready: () => Promise<void>;
 }
@@ -83,12 +91,16 @@ export async function createApiServer(deps: ApiServerDeps) {
     if (err.status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
     return sendProblem(request, reply, err);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      request,
-      reply,
-      new PlexusError(ApiErrors.ROUTE_NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}`),
-    ),
+  // Dashboard page URLs (`/devices/press-7`) get its index.html; anything else unknown is a 404 problem.
+  let page: ((req: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined) | undefined;
+  app.setNotFoundHandler(
+    (request, reply) =>
+      page?.(request, reply) ??
+      sendProblem(
+        request,
+        reply,
+        new PlexusError(ApiErrors.ROUTE_NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}`),
+      ),
   );
 
   app.addHook('onResponse', async (request, reply) => {
@@ -122,6 +134,9 @@ export async function createApiServer(deps: ApiServerDeps) {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  if (deps.web) page = await registerWeb(app, deps.web);
+  if (deps.web && !page)
+    deps.log.warn({ root: deps.web.root }, 'the dashboard is not built (npm run build): / serves nothing');
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {

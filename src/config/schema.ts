@@ -201,6 +201,24 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    dashboard: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: 'Serve the operator dashboard at / on the HTTP port.',
+        }),
+        mapTiles: Type.String({
+          default: '',
+          description:
+            'Map tile URL template for the dashboard map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no tiles (the map draws a plain grid and works offline).',
+        }),
+        mapAttribution: Type.String({
+          default: '',
+          description: 'Attribution shown on the map for the tiles (required by most tile providers).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     metrics: Type.Object(
       {
         enabled: Type.Boolean({ default: true, description: 'Serve Prometheus metrics at /metrics.' }),

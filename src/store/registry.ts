@@ -52,6 +52,8 @@ export interface RegistryStore {
   getDevice(tenant: string, id: string): Promise<Device | undefined>;
   listDevices(tenant: string, filter: DeviceFilter, q: PageQuery): Promise<Page<Device>>;
   countDevices(tenant: string): Promise<number>;
+  /** Devices per connection status (the fleet overview). */
+  countDevicesByStatus(tenant: string): Promise<Record<DeviceStatus, number>>;
   /** Replaces the device's fields and group memberships in one transaction. */
   updateDevice(tenant: string, d: Device): Promise<void>;
   deleteDevice(tenant: string, id: string): Promise<boolean>;

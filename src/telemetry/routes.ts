@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { tenantOf } from '../api/context.js';
 import { ApiErrors } from '../api/errors.js';
+import { PageQuerySchema, pageQuery, toList } from '../api/pagination.js';
 import { PlexusError } from '../core/errors.js';
 import type { RegistryService } from '../registry/index.js';
 import { TelemetryErrors } from './errors.js';
@@ -135,6 +136,48 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<{
       ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
     };
   }
+
+  app.get('/telemetry/positions', {
+    config: { permission: 'telemetry:read' },
+    schema: {
+      tags,
+      summary:
+        'Where devices are: the latest latitude and longitude of each device that reports them (the map)',
+      querystring: Type.Intersect([
+        PageQuerySchema,
+        Type.Object({
+          lat: Type.Optional(Type.String({ maxLength: 128, default: 'lat', description: 'Latitude key.' })),
+          lon: Type.Optional(Type.String({ maxLength: 128, default: 'lon', description: 'Longitude key.' })),
+        }),
+      ]),
+      response: {
+        200: Type.Object({
+          items: Type.Array(
+            Type.Object({ device: Type.String(), lat: Type.Number(), lon: Type.Number(), ts: Type.Number() }),
+          ),
+          next: Type.Optional(Type.String()),
+        }),
+      },
+    },
+    handler: async (req) => {
+      const tenant = tenantOf(req);
+      const latKey = req.query.lat ?? 'lat';
+      const lonKey = req.query.lon ?? 'lon';
+      // A page of devices, then each one's latest values (served from memory once read).
+      const page = await registry.listDevices(tenant, {}, pageQuery(req.query));
+      const items: { device: string; lat: number; lon: number; ts: number }[] = [];
+      for (const d of page.items) {
+        const v = await telemetry.latest(tenant, d.id);
+        const lat = v[latKey];
+        const lon = v[lonKey];
+        if (typeof lat?.value !== 'number' || typeof lon?.value !== 'number') continue;
+        if (Math.abs(lat.value) > 90 || Math.abs(lon.value) > 180) continue;
+        items.push({ device: d.id, lat: lat.value, lon: lon.value, ts: Math.max(lat.ts, lon.ts) });
+      }
+      const { next } = toList(page);
+      return next === undefined ? { items } : { items, next };
+    },
+  });
 
   app.get('/devices/:id/telemetry/latest', {
     config: { permission: 'telemetry:read' },

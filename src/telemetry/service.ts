@@ -10,6 +10,7 @@ import { createIngest } from './ingest.js';
 import { LatestValues } from './latest.js';
 import { createTelemetryMetrics } from './metrics.js';
 import { createQueries } from './queries.js';
+import { RateMeter } from './rate-meter.js';
 import { enforceRetention } from './retention.js';
 
 export interface TelemetryDeps {
@@ -49,7 +50,12 @@ export function createTelemetryService(deps: TelemetryDeps) {
     maxBacklog: deps.maxBacklog ?? 200_000,
   });
   const queries = createQueries(store);
+  const rates = new RateMeter();
   const timers: NodeJS.Timeout[] = [];
+
+  bus.subscribe('telemetry', 'telemetry', (t) =>
+    rates.add(t.tenant, clock.now(), t.points.length + t.events.length),
+  );
 
   bus.subscribe('telemetry', 'uplink', (u) => {
     activity.seen(u);
@@ -60,6 +66,7 @@ export function createTelemetryService(deps: TelemetryDeps) {
     const device = change.kind === 'device-deleted' ? change.device : undefined;
     latest.forget(change.tenant, device);
     activity.forget(change.tenant, device);
+    if (device === undefined) rates.forget(change.tenant);
     writer.forget(change.tenant, device).then(
       // A read between the two forgets may have reloaded the old values from storage: drop them again.
       () => latest.forget(change.tenant, device),
@@ -78,6 +85,8 @@ export function createTelemetryService(deps: TelemetryDeps) {
     events: queries.events,
     keys: queries.keys,
     latest: (tenant: string, device: string) => latest.get(tenant, device),
+    /** Points (and events) and messages stored per second over the last 10 s, for the dashboard. */
+    ingestRate: (tenant: string) => rates.rate(tenant, clock.now()),
     /** Points/events waiting for a commit; transports refuse new data above the limit. */
     get backlog(): number {
       return writer.backlog;

@@ -228,11 +228,13 @@ test('counts per device and for the tenant; deleting a device removes its alarms
 
     assert.deepEqual(await alarms.counts('default'), {
       total: 2,
+      devices: 1,
       bySeverity: { critical: 1, major: 1, minor: 0, warning: 0, info: 0 },
       byStatus: { active: 1, acknowledged: 1, cleared: 1 },
     });
     assert.deepEqual(await alarms.counts('default', 'press-8'), {
       total: 0,
+      devices: 0,
       bySeverity: { critical: 0, major: 0, minor: 0, warning: 0, info: 0 },
       byStatus: { active: 0, acknowledged: 0, cleared: 1 },
     });

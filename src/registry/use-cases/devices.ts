@@ -93,6 +93,7 @@ export function deviceUseCases({ store, bus, now }: RegistryContext) {
     listDevices: (tenant: string, filter: DeviceFilter, q: PageQuery): Promise<Page<Device>> =>
       store.listDevices(tenant, filter, q),
     countDevices: (tenant: string) => store.countDevices(tenant),
+    countDevicesByStatus: (tenant: string) => store.countDevicesByStatus(tenant),
     async updateDevice(tenant: string, id: string, patch: Omit<DeviceInput, 'id'>): Promise<Device> {
       const d = await requireDevice(store, tenant, id);
       await checkReferences(store, tenant, patch.profile, patch.groups);

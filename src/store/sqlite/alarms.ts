@@ -178,7 +178,17 @@ export function createSqliteAlarmStore(db: SqliteDb): AlarmStore {
         bySeverity[r.severity] += r.n;
         total += r.n;
       }
-      return { total, bySeverity, byStatus };
+      const devices =
+        device === undefined
+          ? (
+              prepare(
+                "SELECT count(DISTINCT device) AS n FROM alarms WHERE tenant = ? AND status != 'cleared'",
+              ).get(tenant) as { n: number }
+            ).n
+          : total > 0
+            ? 1
+            : 0;
+      return { total, devices, bySeverity, byStatus };
     },
     async delete(tenant, device) {
       if (device === undefined) {

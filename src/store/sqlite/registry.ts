@@ -333,6 +333,14 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush
     async countDevices(tenant) {
       return (prepare('SELECT count(*) AS n FROM devices WHERE tenant = ?').get(tenant) as { n: number }).n;
     },
+    async countDevicesByStatus(tenant) {
+      const counts: Record<DeviceStatus, number> = { online: 0, offline: 0, unknown: 0 };
+      const rows = prepare('SELECT status, count(*) AS n FROM devices WHERE tenant = ? GROUP BY status').all(
+        tenant,
+      ) as { status: DeviceStatus; n: number }[];
+      for (const r of rows) counts[r.status] = r.n;
+      return counts;
+    },
     async updateDevice(tenant, d) {
       updateDeviceTx(tenant, d);
     },

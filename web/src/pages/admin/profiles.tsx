@@ -1,0 +1,6 @@
+import { PageHeader } from '../../components/ui';
+
+/** Placeholder until the screen lands. */
+export function ProfilesPage() {
+  return <PageHeader title="ProfilesPage" />;
+}
