@@ -17,7 +17,7 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/api': { target: 'http://127.0.0.1:8080', ws: true },
+      '/api': { target: process.env.PLEXUS_DEV_API ?? 'http://127.0.0.1:8080', ws: true },
     },
   },
 });
