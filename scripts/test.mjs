@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureChromium } from './ensure-chromium.mjs';
 
 function find(dir, out = []) {
   let names;
@@ -28,6 +29,8 @@ if (files.length === 0) {
   console.error('no test files found under dist/: run `npm run build` first');
   process.exit(1);
 }
+// The browser tests need Debian's Chromium: installed here if missing, never skipped.
+if (files.some((f) => f.includes('browser')) && !ensureChromium()) process.exit(1);
 const args = ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(r.status ?? 1);

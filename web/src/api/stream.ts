@@ -85,7 +85,12 @@ export function useStream(
     return () => {
       closed = true;
       if (timer) clearTimeout(timer);
-      ws?.close();
+      // Closing a socket still connecting makes the browser log an error: close it once open instead.
+      if (ws?.readyState === WebSocket.CONNECTING) {
+        const pending = ws;
+        pending.onopen = () => pending.close();
+        pending.onmessage = null;
+      } else ws?.close();
     };
   }, [key]);
   return { live };

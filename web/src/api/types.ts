@@ -159,6 +159,8 @@ export interface Alarm {
 
 export interface AlarmCounts {
   readonly total: number;
+  /** Devices with at least one open alarm. */
+  readonly devices: number;
   readonly bySeverity: Record<Severity, number>;
   readonly byStatus: Record<AlarmStatus, number>;
 }
@@ -253,7 +255,7 @@ export interface Overview {
     readonly offline: number;
     readonly unknown: number;
   };
-  readonly alarms: AlarmCounts & { readonly devices: number };
+  readonly alarms: AlarmCounts;
   readonly ingest: { readonly pointsPerSecond: number; readonly messagesPerSecond: number };
 }
 

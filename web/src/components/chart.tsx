@@ -1,10 +1,12 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 /** One line of a chart: its label and [epoch ms, value] points in time order. */
 export interface Series {
   readonly label: string;
+  /** Line colour (default: the next of the palette). */
+  readonly color?: string;
   readonly points: readonly (readonly [number, number])[];
 }
 
@@ -30,6 +32,17 @@ export function align(series: readonly Series[]): uPlot.AlignedData {
   return [xs.map((t) => t / 1000), ...ys] as uPlot.AlignedData;
 }
 
+/** The theme in effect (data-theme on <html>), following changes so charts redraw in its colours. */
+function useThemeName(): string | undefined {
+  const [theme, setTheme] = useState(document.documentElement.dataset.theme);
+  useEffect(() => {
+    const watch = new MutationObserver(() => setTheme(document.documentElement.dataset.theme));
+    watch.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+    return () => watch.disconnect();
+  }, []);
+  return theme;
+}
+
 const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
 /**
@@ -43,12 +56,15 @@ export function TimeChart({
   bands = [],
   onZoom,
   label,
+  range,
 }: {
   series: readonly Series[];
   height?: number;
   bands?: readonly Band[];
   onZoom?: (from: number, to: number) => void;
   label: string;
+  /** The time window to show (epoch ms), e.g. a live window; default: the data's own extent. */
+  range?: readonly [number, number] | undefined;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
@@ -56,8 +72,10 @@ export function TimeChart({
   zoom.current = onZoom;
   const bandsRef = useRef(bands);
   bandsRef.current = bands;
+  const rangeRef = useRef(range);
+  rangeRef.current = range;
   const shape = series.map((s) => s.label).join('\u0000');
-  const theme = document.documentElement.dataset.theme;
+  const theme = useThemeName();
 
   // (Re)build when the set of series or the theme changes; data updates reuse the plot.
   // biome-ignore lint/correctness/useExhaustiveDependencies: `shape` and `theme` stand for what requires a rebuild
@@ -73,13 +91,23 @@ export function TimeChart({
       width: el.clientWidth || 600,
       height,
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: true } },
+      scales: {
+        x: {
+          time: true,
+          // A fixed window when given; a lone point gets a minute either side rather than years.
+          range: (_u, min, max) => {
+            const r = rangeRef.current;
+            if (r) return [r[0] / 1000, r[1] / 1000];
+            return min === max ? [min - 60, max + 60] : [min, max];
+          },
+        },
+      },
       axes: [axis, axis],
       series: [
         {},
         ...series.map((s, i) => ({
           label: s.label,
-          stroke: COLORS[i % COLORS.length] as string,
+          stroke: s.color ?? (COLORS[i % COLORS.length] as string),
           width: 1.5,
           spanGaps: true,
           points: { show: s.points.length < 60 },
@@ -98,7 +126,7 @@ export function TimeChart({
           (u) => {
             const ctx = u.ctx;
             ctx.save();
-            ctx.fillStyle = 'rgba(216, 67, 21, 0.18)';
+            ctx.fillStyle = css('--band') || 'rgba(216, 67, 21, 0.18)';
             for (const b of bandsRef.current) {
               const x0 = u.valToPos(b.from / 1000, 'x', true);
               const x1 = u.valToPos(b.to / 1000, 'x', true);
@@ -120,9 +148,10 @@ export function TimeChart({
     };
   }, [shape, height, theme]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new window redraws with the same data
   useEffect(() => {
     plot.current?.setData(align(series));
-  }, [series]);
+  }, [series, range?.[0], range?.[1]]);
 
   return <div ref={box} className="chart" role="img" aria-label={label} />;
 }

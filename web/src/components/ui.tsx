@@ -196,11 +196,13 @@ export function Dialog({
   title,
   onClose,
   children,
+  className,
 }: {
   open: boolean;
   title: string;
   onClose: () => void;
   children: ReactNode;
+  className?: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -210,7 +212,7 @@ export function Dialog({
     if (!open && d.open) d.close();
   }, [open]);
   return (
-    <dialog ref={ref} className="dialog" aria-label={title} onClose={onClose}>
+    <dialog ref={ref} className={`dialog ${className ?? ''}`} aria-label={title} onClose={onClose}>
       <div className="dialog-head">
         <h2>{title}</h2>
         <button type="button" className="btn btn-ghost" aria-label="Close" onClick={onClose}>
