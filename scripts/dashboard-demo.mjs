@@ -20,11 +20,14 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '18080' },
     'mqtt-port': { type: 'string', default: '11883' },
     data: { type: 'string' },
+    'overheat-after': { type: 'string', default: '60' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
-  console.log('node scripts/dashboard-demo.mjs [--port 18080] [--mqtt-port 11883] [--data DIR]');
+  console.log(
+    'node scripts/dashboard-demo.mjs [--port 18080] [--mqtt-port 11883] [--data DIR] [--overheat-after SECONDS]',
+  );
   process.exit(0);
 }
 const PASSWORD = 'demo-admin-password';
@@ -124,7 +127,7 @@ for (let i = 1; i <= 5; i++) {
   });
   let t = 60 + i * 3;
   setInterval(() => {
-    const hot = id === 'press-3' && Date.now() - start > 60_000;
+    const hot = id === 'press-3' && Date.now() - start > Number(args['overheat-after']) * 1000;
     t += (hot ? 0.8 : 0) + (Math.random() - 0.5) * 0.6 + (hot ? 0 : (65 - t) * 0.05);
     c.publish(
       `devices/${id}/telemetry`,
