@@ -264,6 +264,18 @@ describe('registry over HTTP', () => {
     };
     const [firstId] = await list();
     assert.ok(firstId);
+    // A device using its secret shows on the credential: still in use, think before revoking it.
+    const used = await fetch(`${app.url}/device/v1/telemetry`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`cred-dev:${secrets[0]}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ temperature: 20 }),
+    });
+    assert.equal(used.status, 200);
+    const afterUse = await admin.get<List<Credential>>('/api/v1/devices/cred-dev/credentials');
+    assert.ok(afterUse.body.items[0]?.lastUsedAt, 'the use is recorded');
 
     const s2 = await admin.post<{ id: string; secret: string; revoked: string[] }>(
       '/api/v1/devices/cred-dev/secrets',

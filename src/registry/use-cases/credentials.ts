@@ -67,7 +67,12 @@ export function credentialUseCases({ store, bus, now }: RegistryContext) {
       const device = await store.getDevice(tenant, id);
       if (!device?.enabled) return undefined;
       for (const c of await store.listCredentials(tenant, id)) {
-        if (secretMatches(secret, c.secretHash)) return { device, credential: c.id };
+        if (secretMatches(secret, c.secretHash)) {
+          // "Last used" for the operator (is this secret still in use before I revoke it?); the
+          // device-auth cache makes this at most one write per credential per cache period.
+          await store.touchCredential(tenant, id, c.id, now());
+          return { device, credential: c.id };
+        }
       }
       return undefined;
     },
