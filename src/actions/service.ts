@@ -80,6 +80,8 @@ export function createActionService(deps: ActionDeps) {
   const maxAttempts = deps.maxAttempts ?? MAX_ATTEMPTS;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
+  /** work() was called during a pass: the pass looks at the outbox once more before it ends. */
+  let again = false;
   let stopping = false;
   /** Outbox item id → its attempt in progress. */
   const active = new Map<string, Promise<void>>();
@@ -167,25 +169,33 @@ export function createActionService(deps: ActionDeps) {
    * starts the next pass, so one slow receiver never holds the others.
    */
   async function work(): Promise<void> {
-    if (running || stopping) return;
+    if (stopping) return;
+    if (running) {
+      // A pass is under way, but its last look at the outbox may predate this call's item.
+      again = true;
+      return;
+    }
     running = true;
     try {
-      while (active.size < CONCURRENCY) {
-        // Asking for more than are active guarantees the page holds due items not yet started.
-        const due = (await outbox.due(clock.now(), CONCURRENCY + active.size)).filter(
-          (i) => !active.has(i.id),
-        );
-        if (due.length === 0) break;
-        for (const item of due.slice(0, CONCURRENCY - active.size)) {
-          const p = attempt(item)
-            .catch((err: unknown) => log.error({ err, id: item.id }, 'outbox item could not be updated'))
-            .finally(() => {
-              active.delete(item.id);
-              void work();
-            });
-          active.set(item.id, p);
+      do {
+        again = false;
+        while (active.size < CONCURRENCY) {
+          // Asking for more than are active guarantees the page holds due items not yet started.
+          const due = (await outbox.due(clock.now(), CONCURRENCY + active.size)).filter(
+            (i) => !active.has(i.id),
+          );
+          if (due.length === 0) break;
+          for (const item of due.slice(0, CONCURRENCY - active.size)) {
+            const p = attempt(item)
+              .catch((err: unknown) => log.error({ err, id: item.id }, 'outbox item could not be updated'))
+              .finally(() => {
+                active.delete(item.id);
+                void work();
+              });
+            active.set(item.id, p);
+          }
         }
-      }
+      } while (again && active.size < CONCURRENCY);
     } catch (err) {
       log.error({ err }, 'outbox pass failed');
     } finally {

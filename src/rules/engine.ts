@@ -8,6 +8,7 @@ import { type Condition, parseCondition, type Scalar, type Signal } from './cond
 import type { RuleSpec } from './spec.js';
 import { targetedDevices } from './target-devices.js';
 import { type DeviceFacts, targets } from './targeting.js';
+import { WakeWheel } from './wake-wheel.js';
 
 /** A stored rule as the engine receives it. */
 export interface EngineRule {
@@ -47,12 +48,18 @@ interface Compiled extends EngineRule {
   readonly condition: Condition;
 }
 
+/** A rule that applies to a device, with the device's state for it (looked up once, not per point). */
+interface Applicable {
+  readonly r: Compiled;
+  readonly s: DeviceState;
+}
+
 /** A device as the engine knows it: its facts and, per signal key, the rules that apply to it. */
 interface Known {
   readonly facts: DeviceFacts;
   readonly at: number;
   generation: number;
-  readonly rules: Map<string, readonly Compiled[]>;
+  readonly rules: Map<string, readonly Applicable[]>;
 }
 
 /** Per-device rule lists kept at most (a device inventing keys must not grow memory without end). */
@@ -72,6 +79,8 @@ const FACTS_TTL_MS = 60_000;
 const SNAPSHOT_MS = 5_000;
 /** Rule states written per event-loop turn. */
 const SNAPSHOT_SLICE = 500;
+/** Time-driven states stepped per event-loop turn. */
+const TICK_SLICE = 2000;
 
 const k2 = (a: string, b: string) => `${a}\u0000${b}`;
 
@@ -111,6 +120,9 @@ export function createRuleEngine(deps: EngineDeps) {
   /** Signals of a device whose facts are being loaded, kept in order. */
   const pending = new Map<string, Signal[]>();
   const timers: NodeJS.Timeout[] = [];
+  /** States of time-driven rules, by when the clock next matters to them. */
+  const wheel = new WakeWheel<DeviceState, { r: Compiled; device: string }>(clock.now());
+  let ticking = false;
 
   function compile(r: EngineRule): Compiled | undefined {
     const { condition, problems } = parseCondition(r.spec.condition);
@@ -151,12 +163,27 @@ export function createRuleEngine(deps: EngineDeps) {
     if (!s) {
       s = { state: r.condition.initial(), firing: false, lastActionAt: null, dirty: true };
       byDevice.set(device, s);
+      // A new state meets the clock at the next tick (inactivity starts counting there).
+      if (r.condition.needs.ticks) wheel.schedule(s, { r, device }, 0);
     }
     return s;
   }
 
-  function step(r: Compiled, device: string, signal: Signal): void {
-    const s = stateOf(r, device);
+  /**
+   * After a signal, when does this state next need the clock? After a tick
+   * at T, a wake time at or before T was just judged: nothing until a signal.
+   */
+  function reschedule(r: Compiled, s: DeviceState, device: string, signal: Signal): void {
+    if (!r.condition.needs.ticks) return;
+    const wake = r.condition.wakeAt ? r.condition.wakeAt(s.state) : 0;
+    if (signal.kind === 'tick' && wake !== undefined && wake <= signal.ts && r.condition.wakeAt) {
+      wheel.schedule(s, { r, device }, undefined);
+      return;
+    }
+    wheel.schedule(s, { r, device }, wake);
+  }
+
+  function step(r: Compiled, s: DeviceState, device: string, signal: Signal): void {
     let holds: boolean | undefined;
     if (signal.kind === 'point') s.last = { key: signal.key, value: signal.value };
     try {
@@ -166,6 +193,7 @@ export function createRuleEngine(deps: EngineDeps) {
       log.error({ err, tenant: r.tenant, rule: r.name, device }, 'rule evaluation failed');
       return;
     }
+    reschedule(r, s, device, signal);
     // Ticks rarely change state that matters after a restart; stateless conditions never do.
     if (signal.kind !== 'tick' && !r.condition.stateless) s.dirty = true;
     if (holds === undefined || holds === s.firing) return;
@@ -213,7 +241,7 @@ export function createRuleEngine(deps: EngineDeps) {
    * per device and key (until the rules or the device change): with a
    * thousand rules, a point meets only the few that concern it.
    */
-  function rulesFor(tenant: string, known: Known, signal: Signal): readonly Compiled[] {
+  function rulesFor(tenant: string, known: Known, signal: Signal): readonly Applicable[] {
     if (known.generation !== generation || known.rules.size >= MAX_KEYS_PER_DEVICE) {
       known.rules.clear();
       known.generation = generation;
@@ -221,7 +249,10 @@ export function createRuleEngine(deps: EngineDeps) {
     const key = signal.kind === 'point' ? signal.key : `$${signal.kind}`;
     let list = known.rules.get(key);
     if (!list) {
-      list = relevant(tenant, signal).filter((r) => targets(r.spec.target, known.facts));
+      const device = known.facts.id;
+      list = relevant(tenant, signal)
+        .filter((r) => targets(r.spec.target, known.facts))
+        .map((r) => ({ r, s: stateOf(r, device) }));
       known.rules.set(key, list);
     }
     return list;
@@ -229,7 +260,7 @@ export function createRuleEngine(deps: EngineDeps) {
 
   function run(tenant: string, known: Known, signals: readonly Signal[]): void {
     for (const signal of signals) {
-      for (const r of rulesFor(tenant, known, signal)) step(r, known.facts.id, signal);
+      for (const a of rulesFor(tenant, known, signal)) step(a.r, a.s, known.facts.id, signal);
     }
   }
 
@@ -283,14 +314,27 @@ export function createRuleEngine(deps: EngineDeps) {
     );
   }
 
+  /** Steps the states that are due, in slices, so a fleet-wide deadline never holds the event loop. */
   function tick(): void {
+    if (ticking) return;
     const now = clock.now();
+    const due = wheel.due(now);
+    if (due.length === 0) return;
+    ticking = true;
     const signal: Signal = { kind: 'tick', ts: now };
-    for (const [tenant, byKey] of index) {
-      for (const r of byKey.get('$tick') ?? []) {
-        for (const device of states.get(k2(tenant, r.name))?.keys() ?? []) step(r, device, signal);
+    let i = 0;
+    const slice = () => {
+      const end = Math.min(due.length, i + TICK_SLICE);
+      for (; i < end; i++) {
+        const { key: s, value } = due[i] as (typeof due)[number];
+        // Skip states of rules changed or deleted since they were scheduled.
+        if (rules.get(value.r.tenant)?.get(value.r.name) !== value.r) continue;
+        step(value.r, s, value.device, signal);
       }
-    }
+      if (i < due.length) setImmediate(slice);
+      else ticking = false;
+    };
+    slice();
   }
 
   async function snapshot(): Promise<void> {
@@ -357,6 +401,7 @@ export function createRuleEngine(deps: EngineDeps) {
       }
       states.delete(k2(tenant, name));
       rules.get(tenant)?.delete(name);
+      generation++; // cached per-device lists hold the states just dropped
       await deps.states.delete(tenant, { rule: name });
     }
     const compiled = now && compile(now);
@@ -385,12 +430,14 @@ export function createRuleEngine(deps: EngineDeps) {
         const key = k2(row.tenant, row.rule);
         const byDevice = states.get(key) ?? new Map<string, DeviceState>();
         states.set(key, byDevice);
-        byDevice.set(row.device, {
+        const s: DeviceState = {
           state: row.state,
           firing: row.firing,
           lastActionAt: row.lastActionAt,
           dirty: false,
-        });
+        };
+        byDevice.set(row.device, s);
+        if (r.condition.needs.ticks) wheel.schedule(s, { r, device: row.device }, 0);
       }
       for (const byName of rules.values()) for (const r of byName.values()) await seed(r);
       bus.subscribe('rules', 'telemetry', (t: StoredTelemetry) => {
@@ -422,7 +469,8 @@ export function createRuleEngine(deps: EngineDeps) {
         reload(c.tenant, c.name).catch((err: unknown) => log.error({ err, ...c }, 'reloading a rule failed'));
       });
       bus.subscribe('rules', 'registry', (change) => {
-        if (change.kind === 'device-updated') facts.delete(k2(change.tenant, change.device));
+        if (change.kind === 'device-updated' || change.kind === 'device-deleted')
+          facts.delete(k2(change.tenant, change.device));
         if (change.kind !== 'device-deleted' && change.kind !== 'tenant-deleted') return;
         const device = change.kind === 'device-deleted' ? change.device : undefined;
         for (const [key, byDevice] of states) {

@@ -15,6 +15,8 @@ export class DeviceProfiles {
   readonly #registry: RegistryService;
   readonly #clock: Clock;
   readonly #cache = new Map<string, { profile: Profile | undefined; expires: number }>();
+  /** Lookups under way: the messages of one device arriving together share one registry read. */
+  readonly #loading = new Map<string, Promise<Profile | undefined>>();
 
   constructor(registry: RegistryService, bus: Bus, clock: Clock) {
     this.#registry = registry;
@@ -32,6 +34,14 @@ export class DeviceProfiles {
     const now = this.#clock.now();
     const hit = this.#cache.get(key);
     if (hit && hit.expires > now) return hit.profile;
+    const loading = this.#loading.get(key);
+    if (loading) return loading;
+    const p = this.#load(tenant, device, key, now).finally(() => this.#loading.delete(key));
+    this.#loading.set(key, p);
+    return p;
+  }
+
+  async #load(tenant: string, device: string, key: string, now: number): Promise<Profile | undefined> {
     const d = await this.#registry.findDevice(tenant, device);
     const profile = d ? await this.#registry.getProfile(tenant, d.profile) : undefined;
     if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();

@@ -1,4 +1,4 @@
-import type { Condition, Needs, Signal } from './types.js';
+import { type Condition, earliest, type Needs, type Signal } from './types.js';
 
 /** Union of what the parts need. */
 export function mergeNeeds(parts: readonly Needs[]): Needs {
@@ -50,6 +50,13 @@ export function createAllAny(mode: 'all' | 'any', parts: readonly Condition[]): 
       if (!changed) return undefined;
       return mode === 'all' ? state.truths.every((t) => t === true) : state.truths.some((t) => t === true);
     },
+    wakeAt(state) {
+      let wake: number | undefined;
+      parts.forEach((p, i) => {
+        if (p.needs.ticks) wake = earliest(wake, p.wakeAt ? p.wakeAt(state.parts[i]) : 0);
+      });
+      return wake;
+    },
   };
 }
 
@@ -62,6 +69,7 @@ export function createNot(part: Condition): Condition<{ part: unknown }> {
       const t = part.step(state.part, s);
       return t === undefined ? undefined : !t;
     },
+    ...(part.needs.ticks ? { wakeAt: (state) => (part.wakeAt ? part.wakeAt(state.part) : 0) } : {}),
   };
 }
 
@@ -94,6 +102,11 @@ export function createFor(part: Condition, forMs: number): Condition<ForState> {
       // ahead of the server's, "now - since" is negative until the server catches up.
       if (t === undefined) return held ? true : undefined;
       return held;
+    },
+    wakeAt(state) {
+      const own = state.since === null ? undefined : state.since + forMs;
+      if (!part.needs.ticks) return own;
+      return earliest(own, part.wakeAt ? part.wakeAt(state.part) : 0);
     },
   };
 }

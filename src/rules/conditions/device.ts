@@ -19,6 +19,8 @@ export function createInactivity(spec: { afterMs: number }): Condition<{ last?: 
       state.last ??= s.ts;
       return s.ts - state.last >= spec.afterMs;
     },
+    // Never seen yet: the next tick starts the clock.
+    wakeAt: (state) => (state.last === undefined ? 0 : state.last + spec.afterMs),
   };
 }
 
@@ -57,5 +59,6 @@ export function createEventMatch(spec: {
       state.on = false;
       return false;
     },
+    wakeAt: (state) => (state.on ? 0 : undefined),
   };
 }

@@ -57,7 +57,18 @@ export interface Condition<S = unknown> {
    * engine keeps the previous answer).
    */
   step(state: S, signal: Signal): boolean | undefined;
+  /**
+   * For conditions that need ticks: the earliest clock time at which a tick
+   * could change the answer (a duration completing, a window expiring), or
+   * undefined when no tick can before the next signal. The engine ticks the
+   * device's state only then, instead of every second. Absent: every tick.
+   */
+  wakeAt?(state: S): number | undefined;
 }
+
+/** The earlier of two wake times (undefined: never). */
+export const earliest = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
 
 /** Comparison operators of threshold-like conditions. */
 export type Op = '>' | '>=' | '<' | '<=' | '==' | '!=';

@@ -123,6 +123,12 @@ export function createWindow(spec: {
       if (typeof s.value !== 'number' || !Number.isFinite(s.value)) return undefined;
       return spec.mode === 'sliding' ? sliding(state, s.ts, s.value) : tumbling(state, s.ts, s.value);
     },
+    // Sliding: when the oldest live point leaves the window; tumbling: when the open window closes.
+    wakeAt(state) {
+      if (spec.mode === 'tumbling') return state.start === null ? undefined : state.start + w;
+      const oldest = state.buf.ts[state.buf.head];
+      return oldest === undefined ? undefined : oldest + w;
+    },
   };
 }
 

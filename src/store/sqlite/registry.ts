@@ -107,7 +107,7 @@ function profileSpec(p: Profile): string {
 const fold = (s: string) => s.normalize('NFKC').toLowerCase();
 const searchText = (d: Device) => fold(`${d.id}\n${d.name}`);
 
-const DEVICE_SELECT = `SELECT d.*, (SELECT json_group_array(m.group_id) FROM group_members m
+const DEVICE_SELECT = `SELECT d.*, (SELECT json_group_array(m.group_id) FROM group_members m INDEXED BY group_members_device
   WHERE m.tenant = d.tenant AND m.device_id = d.id) AS groups FROM devices d`;
 
 export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush(): void } {

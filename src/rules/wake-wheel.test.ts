@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { WakeWheel } from './wake-wheel.js';
+
+test('items come due at their second, once; moving or cancelling one drops its old entry', () => {
+  const w = new WakeWheel<object, string>(10_000);
+  const a = {};
+  const b = {};
+  const c = {};
+  w.schedule(a, 'a', 13_500); // second 13
+  w.schedule(b, 'b', 5_000); // already past: the next tick (second 11)
+  w.schedule(c, 'c', 20_000);
+  w.schedule(c, 'c', undefined); // cancelled
+  assert.deepEqual(
+    w.due(11_000).map((e) => e.value),
+    ['b'],
+  );
+  assert.deepEqual(
+    w.due(12_999).map((e) => e.value),
+    [],
+  );
+  w.schedule(a, 'a', 14_000); // moved later
+  assert.deepEqual(
+    w.due(13_000).map((e) => e.value),
+    [],
+  );
+  assert.deepEqual(
+    w.due(14_000).map((e) => e.value),
+    ['a'],
+  );
+  assert.deepEqual(
+    w.due(30_000).map((e) => e.value),
+    [],
+    'c was cancelled, a handed out once',
+  );
+});
+
+test('after a long pause (or a clock jump) everything overdue is found', () => {
+  const w = new WakeWheel<object, number>(0);
+  const items = [{}, {}, {}];
+  for (const [i, k] of items.entries()) w.schedule(k, i, 1000 * (i + 1) * 5000);
+  assert.deepEqual(
+    w.due(100_000_000).map((e) => e.value),
+    [0, 1, 2],
+  );
+});
