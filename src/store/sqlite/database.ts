@@ -44,8 +44,39 @@ export function openSqlite(dataDir: string, file = 'plexus.db'): SqliteDb {
   // can lose the last commits. Telemetry acks rely on process-crash safety.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return db;
+}
+
+/** How long a write waits for the write lock before it fails (SQLITE_BUSY). */
+const BUSY_TIMEOUT_MS = 5000;
+
+const isBusy = (err: unknown): boolean =>
+  typeof (err as { code?: unknown }).code === 'string' &&
+  (err as { code: string }).code.startsWith('SQLITE_BUSY');
+
+/**
+ * A write on the main connection that does not hold the event loop while
+ * the telemetry writer thread has the write lock: SQLite's own busy wait
+ * sleeps in the calling thread (1, 2, 5, 10 … 100 ms steps), which would
+ * stall every PUBACK behind a rule's alarm or outbox write. Instead the
+ * write is tried with no busy wait and, when the lock is taken, tried again
+ * after yielding, for up to the same 5 s. `write` must be one statement or
+ * one transaction (all or nothing), so trying again is safe.
+ */
+export async function writeWhenFree<T>(db: SqliteDb, write: () => T): Promise<T> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    db.pragma('busy_timeout = 0');
+    try {
+      return write();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() > deadline) throw err;
+    } finally {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+    await new Promise((r) => (attempt < 2 ? setImmediate(r) : setTimeout(r, Math.min(attempt, 10))));
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RuleStateRow, RuleStateStore } from '../rule-state.js';
-import { type SqliteDb, statementCache } from './database.js';
+import { type SqliteDb, statementCache, writeWhenFree } from './database.js';
 
 export function createSqliteRuleStateStore(db: SqliteDb): RuleStateStore {
   const prepare = statementCache(db);
@@ -43,7 +43,7 @@ export function createSqliteRuleStateStore(db: SqliteDb): RuleStateStore {
       }));
     },
     async saveMany(rows) {
-      if (rows.length > 0) saveTx(rows);
+      if (rows.length > 0) await writeWhenFree(db, () => saveTx(rows));
     },
     async delete(tenant, filter) {
       const where = ['tenant = ?'];
