@@ -176,10 +176,7 @@ export function createRuleEngine(deps: EngineDeps) {
   function reschedule(r: Compiled, s: DeviceState, device: string, signal: Signal): void {
     if (!r.condition.needs.ticks) return;
     const wake = r.condition.wakeAt ? r.condition.wakeAt(s.state) : 0;
-    if (signal.kind === 'tick' && wake !== undefined && wake <= signal.ts && r.condition.wakeAt) {
-      wheel.schedule(s, { r, device }, undefined);
-      return;
-    }
+    if (signal.kind === 'tick' && wake !== undefined && wake <= signal.ts && r.condition.wakeAt) return;
     wheel.schedule(s, { r, device }, wake);
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WakeWheel } from './wake-wheel.js';
 
-test('items come due at their second, once; moving or cancelling one drops its old entry', () => {
+test('items come due at their second, once; an earlier wake moves one, a later one waits for its slot', () => {
   const w = new WakeWheel<object, string>(10_000);
   const a = {};
   const b = {};
@@ -10,20 +10,22 @@ test('items come due at their second, once; moving or cancelling one drops its o
   w.schedule(a, 'a', 13_500); // second 13
   w.schedule(b, 'b', 5_000); // already past: the next tick (second 11)
   w.schedule(c, 'c', 20_000);
-  w.schedule(c, 'c', undefined); // cancelled
+  w.schedule(c, 'c', 12_000); // earlier: moved to second 12
+  w.schedule(c, 'c', undefined); // no change: still due at 12 (stepping it then is harmless)
   assert.deepEqual(
     w.due(11_000).map((e) => e.value),
     ['b'],
   );
   assert.deepEqual(
     w.due(12_999).map((e) => e.value),
-    [],
+    ['c'],
   );
-  w.schedule(a, 'a', 14_000); // moved later
+  w.schedule(a, 'a', 14_000); // later: keeps second 13 (it is stepped then, and scheduled again)
   assert.deepEqual(
     w.due(13_000).map((e) => e.value),
-    [],
+    ['a'],
   );
+  w.schedule(a, 'a', 14_000);
   assert.deepEqual(
     w.due(14_000).map((e) => e.value),
     ['a'],
@@ -31,7 +33,7 @@ test('items come due at their second, once; moving or cancelling one drops its o
   assert.deepEqual(
     w.due(30_000).map((e) => e.value),
     [],
-    'c was cancelled, a handed out once',
+    'each handed out once, the stale c at 20 skipped',
   );
 });
 

@@ -2,8 +2,8 @@
  * When each device's rule state next needs the engine's clock (a `for`
  * completing, a window expiring, a silent device's deadline): a timing
  * wheel of one-second slots, so a tick steps only the states that are due
- * instead of every state of every time-driven rule. An item is in at most
- * one slot: scheduling it again moves it (the old entry is skipped as stale).
+ * instead of every state of every time-driven rule. An item is due at most
+ * once: scheduling it earlier moves it (the old entry is skipped as stale).
  */
 export class WakeWheel<K extends object, V> {
   private readonly slots = new Map<number, { key: K; value: V }[]>();
@@ -15,16 +15,20 @@ export class WakeWheel<K extends object, V> {
     this.done = Math.floor(now / 1000);
   }
 
-  /** Due at `wakeMs` (epoch ms; at the next tick when already past), or never when undefined. */
+  /**
+   * Due at `wakeMs` (epoch ms; at the next tick when already past). Lazy:
+   * an item already due no later keeps its slot (it is stepped then, finds
+   * it is not yet time, and is scheduled again), and undefined leaves it be.
+   * Deadlines that move later with every point (a silent device's, a
+   * window's oldest point) would otherwise leave a stale entry per second.
+   */
   schedule(key: K, value: V, wakeMs: number | undefined): void {
-    if (wakeMs === undefined) {
-      this.at.delete(key);
-      return;
-    }
+    if (wakeMs === undefined) return;
     // The slot of its second: a tick later in that second finds it (at most a second early, which
     // only costs a step that says "not yet"; never later than the first tick after the wake time).
     const sec = Math.max(Math.floor(wakeMs / 1000), this.done + 1);
-    if (this.at.get(key) === sec) return;
+    const current = this.at.get(key);
+    if (current !== undefined && current <= sec) return;
     this.at.set(key, sec);
     let slot = this.slots.get(sec);
     if (!slot) {
