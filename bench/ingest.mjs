@@ -42,21 +42,38 @@
 //   --quiet-wait S      before each run, wait up to S s (60) for other processes to leave the CPUs idle
 //   --max-noise PCT     repeat a run during which other processes used > PCT % of a core (25),
 //                       at most --noise-retries N (3) times per scenario and broker
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import {
+  alive,
+  cleanup,
+  configure,
+  countStored,
+  cpuBetween,
+  cpuSeconds,
+  fmt,
+  GEN_CPU,
+  generate,
+  have,
+  median,
+  Mosquitto,
+  Plexus,
+  pinned,
+  plexusLogSummary,
+  printHelp,
+  profileThreads,
+  quiet,
+  ROOT,
+  rssKb,
+  settle,
+  snapshot,
+  tail,
+} from './lib/harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const GEN_CPU = '1';
-const ADMIN_PASSWORD = 'bench-admin-password';
-const ULIMIT = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"';
-const GEN_SCRIPT = path.join(ROOT, 'bench/ingest-gen.mjs');
 const HTTP_SCRIPT = path.join(ROOT, 'bench/ingest-http.mjs');
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -137,17 +154,8 @@ function parseArgs(argv) {
     else if (a === '--quiet-wait') o.quietWait = Number(next());
     else if (a === '--max-noise') o.maxNoise = Number(next());
     else if (a === '--noise-retries') o.noiseRetries = Number(next());
-    else if (a === '-h' || a === '--help') {
-      const text = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
-      const end = text.findIndex((l, j) => j > 0 && !l.startsWith('//'));
-      process.stdout.write(
-        `${text
-          .slice(1, end)
-          .map((l) => l.replace(/^\/\/ ?/, ''))
-          .join('\n')}\n`,
-      );
-      process.exit(0);
-    } else fail(`unknown option ${a} (see --help)`);
+    else if (a === '-h' || a === '--help') printHelp(import.meta.url);
+    else fail(`unknown option ${a} (see --help)`);
   }
   o.reps ??= o.quick ? 1 : 3;
   o.duration ??= o.quick ? 5 : 10;
@@ -175,10 +183,15 @@ function fail(msg) {
 const opts = parseArgs(process.argv.slice(2));
 const PLEXUS_DIR = opts.plexusDir ?? ROOT;
 const log = (msg) => process.stderr.write(`[ingest ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+configure({
+  plexusDir: PLEXUS_DIR,
+  plexusCpus: opts.plexusCpus,
+  genNode: opts.genNode,
+  quietWait: opts.quietWait,
+  log,
+});
 
 // ── prerequisites ────────────────────────────────────────────────────────
-const have = (cmd) => spawnSync('bash', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
 
 function checkPrerequisites() {
   if (os.platform() !== 'linux') fail('needs Linux (taskset, /proc)');
@@ -200,328 +213,8 @@ function mosquittoBinary() {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** better-sqlite3 for this Node (as src/store/sqlite/driver.ts picks it), to count stored rows read-only. */
-function sqlite() {
-  const major = Number(process.versions.node.split('.')[0]);
-  const req = createRequire(path.join(ROOT, 'package.json'));
-  return req(major >= 22 ? 'better-sqlite3-napi' : 'better-sqlite3');
-}
-
-// ── processes ────────────────────────────────────────────────────────────
-const children = new Set();
-function cleanup() {
-  for (const c of children) {
-    try {
-      process.kill(c.pid, 'SIGKILL');
-    } catch {}
-  }
-  for (const pid of extraPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
-}
-const extraPids = new Set(); // Plexus serving processes relaunched by their launcher (Node < 22.15)
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    cleanup();
-    process.exit(130);
-  });
-}
-process.on('exit', cleanup);
-
-/** Runs `argv` through bash (raised fd limit) and taskset on `cpus`; the pid is the program's own (exec). */
-function pinned(cpus, argv, { env, logFile } = {}) {
-  const out = logFile ? fs.openSync(logFile, 'a') : 'pipe';
-  const child = spawn('bash', ['-c', `${ULIMIT}; exec taskset -c ${cpus} "$@"`, 'bash', ...argv], {
-    env: env ?? process.env,
-    stdio: ['ignore', out, out],
-  });
-  if (logFile) fs.closeSync(out);
-  children.add(child);
-  child.exited = new Promise((resolve) =>
-    child.on('exit', (code, signal) => {
-      children.delete(child);
-      child.exitStatus = { code, signal };
-      resolve({ code, signal });
-    }),
-  );
-  return child;
-}
-
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return (
-      fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-    );
-  } catch {
-    return false;
-  }
-};
-function rssKb(pid) {
-  try {
-    return Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
-  } catch {
-    return null;
-  }
-}
-const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-function statCpu(file) {
-  try {
-    const f = fs
-      .readFileSync(file, 'utf8')
-      .replace(/^.*\) /, '')
-      .split(' ');
-    return (Number(f[11]) + Number(f[12])) / TICK;
-  } catch {
-    return null;
-  }
-}
-const cpuSeconds = (pid) => statCpu(`/proc/${pid}/stat`);
-/** CPU seconds and bytes written per thread of `pid`: tid → { comm, cpu, wchar, syscw }. */
-function threadCpu(pid) {
-  const out = new Map();
-  try {
-    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-      const cpu = statCpu(`/proc/${pid}/task/${tid}/stat`);
-      let comm = '';
-      let wchar = 0;
-      let syscw = 0;
-      try {
-        comm = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-        const io = fs.readFileSync(`/proc/${pid}/task/${tid}/io`, 'utf8');
-        wchar = Number(/^wchar:\s+(\d+)/m.exec(io)?.[1] ?? 0);
-        syscw = Number(/^syscw:\s+(\d+)/m.exec(io)?.[1] ?? 0);
-      } catch {}
-      if (cpu !== null) out.set(Number(tid), { comm, cpu, wchar, syscw });
-    }
-  } catch {}
-  return out;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitPort(port, child, ms = 20000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (!alive(child.pid)) return false;
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.on('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return true;
-    await sleep(100);
-  }
-  return false;
-}
-
-function tail(file, lines = 40) {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-/** Busy CPU seconds of the whole machine (all CPUs, incl. interrupts and steal) from /proc/stat. */
-function machineBusySeconds() {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = f;
-  return (user + nice + system + irq + softirq + steal) / TICK;
-}
-
-// ── brokers ──────────────────────────────────────────────────────────────
-class Broker {
-  constructor(name, tmp) {
-    this.name = name;
-    this.dir = path.join(tmp, name);
-    fs.mkdirSync(this.dir, { recursive: true });
-    this.logFile = path.join(this.dir, `${name}.log`);
-    this.child = undefined;
-    this.port = undefined;
-    this.starts = 0;
-  }
-  get pid() {
-    return this.child?.pid;
-  }
-  get cpus() {
-    return '0';
-  }
-  async start(extraNodeArgs = []) {
-    await this.stop();
-    this.port = await freePort();
-    this.starts++;
-    fs.appendFileSync(
-      this.logFile,
-      `\n===== start #${this.starts} on port ${this.port} at ${new Date().toISOString()}\n`,
-    );
-    this.child = pinned(this.cpus, this.command(extraNodeArgs), { env: this.env(), logFile: this.logFile });
-    if (!(await waitPort(this.port, this.child)) || !(await this.ready())) {
-      throw new Error(
-        `${this.name} did not come up on port ${this.port}; log ${this.logFile}:\n${tail(this.logFile)}`,
-      );
-    }
-    await sleep(300);
-  }
-  async ready() {
-    return true;
-  }
-  async stop() {
-    const c = this.child;
-    if (!c) return;
-    const server = this.pid;
-    this.child = undefined;
-    if (alive(c.pid)) {
-      process.kill(c.pid, 'SIGTERM');
-      const t = setTimeout(() => alive(c.pid) && process.kill(c.pid, 'SIGKILL'), 20000);
-      await c.exited;
-      clearTimeout(t);
-    } else await c.exited;
-    // A relaunched server (Node without execve) is a child of the launcher: make sure it is gone too.
-    if (server && server !== c.pid) {
-      const end = Date.now() + 20000;
-      while (alive(server) && Date.now() < end) await sleep(100);
-      if (alive(server)) process.kill(server, 'SIGKILL');
-      extraPids.delete(server);
-    }
-  }
-  get alive() {
-    return this.child !== undefined && alive(this.pid);
-  }
-  get exitNote() {
-    const s = this.child?.exitStatus;
-    return s ? ` (${s.signal ? `signal ${s.signal}` : `exit code ${s.code}`})` : '';
-  }
-}
-
-class Mosquitto extends Broker {
-  constructor(tmp, bin) {
-    super('mosquitto', tmp);
-    this.bin = bin;
-    this.version = spawnSync(bin, ['-h'], { encoding: 'utf8' }).stdout.split('\n')[0].trim();
-  }
-  command() {
-    const conf = path.join(this.dir, 'mosquitto.conf');
-    // Stock settings but for the listener, anonymous access, no persistence, quiet logging, and
-    // Nagle off: Plexus disables it too, and with it on a PUBACK waits for the device's next packet
-    // (its TCP ACK), so paced publish→PUBACK latency would measure the device's send interval.
-    fs.writeFileSync(
-      conf,
-      [
-        `listener ${this.port} 127.0.0.1`,
-        'allow_anonymous true',
-        'persistence false',
-        'set_tcp_nodelay true',
-        'log_dest stderr',
-        'log_type error',
-        'log_type warning',
-        'connection_messages false',
-        '',
-      ].join('\n'),
-    );
-    return [this.bin, '-c', conf];
-  }
-  env() {
-    return process.env;
-  }
-}
-
-class Plexus extends Broker {
-  constructor(tmp, node) {
-    super('plexus', tmp);
-    this.node = node;
-    this.nodeVersion = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-    this.version = JSON.parse(fs.readFileSync(path.join(PLEXUS_DIR, 'package.json'), 'utf8')).version;
-    this.dataDir = path.join(this.dir, 'template');
-    this.httpPort = undefined;
-    this.serverPid = undefined;
-    this.token = undefined;
-  }
-  get cpus() {
-    return opts.plexusCpus;
-  }
-  get pid() {
-    return this.serverPid ?? this.child?.pid;
-  }
-  /** A fresh copy of the provisioned template data dir for the next start. */
-  freshData(name) {
-    const dir = path.join(this.dir, name);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.cpSync(path.join(this.dir, 'template'), dir, { recursive: true });
-    fs.rmSync(path.join(dir, 'ports.json'), { force: true });
-    this.dataDir = dir;
-    return dir;
-  }
-  command(extraNodeArgs) {
-    fs.rmSync(path.join(this.dataDir, 'ports.json'), { force: true });
-    this.serverPid = undefined;
-    this.token = undefined;
-    return [this.node, ...extraNodeArgs, path.join(PLEXUS_DIR, 'dist/src/cli/main.js'), 'start'];
-  }
-  env() {
-    return {
-      ...process.env,
-      PLEXUS_DATA_DIR: this.dataDir,
-      PLEXUS_HTTP_PORT: '0',
-      PLEXUS_HTTP_HOST: '127.0.0.1',
-      PLEXUS_MQTT_HOST: '127.0.0.1',
-      PLEXUS_MQTT_PORT: String(this.port),
-      PLEXUS_LOG_LEVEL: 'warn',
-      PLEXUS_LOG_FORMAT: 'json',
-      PLEXUS_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      PLEXUS_MQTT_CONNECTIONS_PER_SECOND: '100000',
-    };
-  }
-  async ready() {
-    const file = path.join(this.dataDir, 'ports.json');
-    const end = Date.now() + 30000;
-    while (Date.now() < end) {
-      if (fs.existsSync(file)) {
-        try {
-          const ports = JSON.parse(fs.readFileSync(file, 'utf8'));
-          this.httpPort = ports.http;
-          this.serverPid = ports.pid;
-          if (ports.pid !== this.child.pid) extraPids.add(ports.pid);
-          return true;
-        } catch {}
-      }
-      if (!this.alive) return false;
-      await sleep(100);
-    }
-    return false;
-  }
-  async api(method, p, body, token = this.token) {
-    const res = await fetch(`http://127.0.0.1:${this.httpPort}/api/v1${p}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-    return JSON.parse(text);
-  }
-  async login() {
-    this.token = (
-      await this.api('POST', '/auth/login', { username: 'admin', password: ADMIN_PASSWORD }, null)
-    ).token;
-  }
+// ── brokers (bench/lib/harness.mjs) ─────────────────────────────────────
+class IngestPlexus extends Plexus {
   /** Profiles, the MQTT devices and the history device in the template data dir; returns their secrets. */
   async provision() {
     const t0 = Date.now();
@@ -569,147 +262,6 @@ function writeCreds(file, secretOf) {
 }
 
 // ── runs ─────────────────────────────────────────────────────────────────
-/** CPU of the broker (whole process and per thread) and of the machine at one moment. */
-function snapshot(pid) {
-  return { t: performance.now(), cpu: cpuSeconds(pid), threads: threadCpu(pid), busy: machineBusySeconds() };
-}
-
-/** Broker CPU in a window [a, b]: whole process %, main thread %, other threads % (by name). */
-function cpuBetween(pid, a, b) {
-  const wall = (b.t - a.t) / 1000;
-  if (!(wall > 0) || a.cpu === null || b.cpu === null) return null;
-  const main = (b.threads.get(pid)?.cpu ?? 0) - (a.threads.get(pid)?.cpu ?? 0);
-  const others = {};
-  let busiest = 0; // the busiest thread but the main one: the SQLite writer under ingest
-  // Bytes the other threads wrote (write syscalls): the SQLite writer's WAL and checkpoint writes,
-  // as no other thread but the main one touches sockets.
-  let wchar = 0;
-  let syscw = 0;
-  for (const [tid, x] of b.threads) {
-    if (tid === pid) continue;
-    wchar += x.wchar - (a.threads.get(tid)?.wchar ?? 0);
-    syscw += x.syscw - (a.threads.get(tid)?.syscw ?? 0);
-    const d = x.cpu - (a.threads.get(tid)?.cpu ?? 0);
-    if (d > busiest) busiest = d;
-    if (d > 0) others[x.comm || String(tid)] = (others[x.comm || String(tid)] ?? 0) + d;
-  }
-  const pct = (s) => Math.round((1000 * s) / wall) / 10;
-  return {
-    wall_s: wall,
-    cpu_s: b.cpu - a.cpu,
-    pct: pct(b.cpu - a.cpu),
-    main_pct: pct(main),
-    other_threads_pct: pct(Object.values(others).reduce((s, x) => s + x, 0)),
-    busiest_other_thread_pct: pct(busiest),
-    other_threads_write_bytes: wchar,
-    other_threads_write_calls: syscw,
-    threads_pct: Object.fromEntries(
-      Object.entries(others)
-        .map(([k, v]) => [k, pct(v)])
-        .filter(([, v]) => v >= 0.5),
-    ),
-    machine_busy_s: b.busy - a.busy,
-  };
-}
-
-/**
- * One load run (ingest-gen.mjs pinned to the generator's CPU) against `broker`; resolves with its
- * JSON, the broker's CPU inside the measurement window, its peak RSS and how busy the rest of the
- * machine was in that window.
- */
-async function generate(broker, args, timeoutS) {
-  const pid = broker.pid;
-  const child = pinned(GEN_CPU, [
-    opts.genNode,
-    GEN_SCRIPT,
-    '--port',
-    String(broker.port),
-    '--label',
-    broker.name,
-    ...args,
-  ]);
-  let stdout = '';
-  let stderr = '';
-  let start;
-  let end;
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    if (!start && stdout.includes('#window-start\n')) start = snapshot(pid);
-    if (!end && stdout.includes('#window-end\n')) end = snapshot(pid);
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  let rssPeak = rssKb(pid);
-  const poll = setInterval(() => {
-    const r = rssKb(pid);
-    if (r !== null && (rssPeak === null || r > rssPeak)) rssPeak = r;
-  }, 200);
-  const timer = setTimeout(() => alive(child.pid) && process.kill(child.pid, 'SIGKILL'), timeoutS * 1000);
-  const { code, signal } = await child.exited;
-  clearTimeout(timer);
-  clearInterval(poll);
-  const last = stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .pop();
-  let result;
-  try {
-    result = JSON.parse(last);
-  } catch {
-    result = { errors: 1, error_detail: { generator: `no output (exit ${code ?? signal})` } };
-  }
-  const cpu = start && end ? cpuBetween(pid, start, end) : null;
-  let otherPct = null;
-  if (cpu && result.gen_cpu_s !== undefined) {
-    const other = cpu.machine_busy_s - cpu.cpu_s - result.gen_cpu_s;
-    otherPct = Math.round((1000 * Math.max(0, other)) / cpu.wall_s) / 10;
-  }
-  return {
-    result,
-    stderr: stderr.trim().split('\n').slice(-8).join('\n'),
-    cpu,
-    rssPeak,
-    otherCpuPct: otherPct,
-  };
-}
-
-/** Waits (up to --quiet-wait s) until other processes leave the two CPUs (nearly) idle; returns their busy %. */
-async function quiet(broker) {
-  const end = Date.now() + opts.quietWait * 1000;
-  let said = false;
-  for (;;) {
-    const b0 = machineBusySeconds();
-    const c0 = broker?.pid ? cpuSeconds(broker.pid) : 0;
-    await sleep(1000);
-    const other = 100 * (machineBusySeconds() - b0 - ((broker?.pid ? cpuSeconds(broker.pid) : 0) - c0));
-    if (other < 15 || Date.now() > end) {
-      if (other >= 15)
-        log(
-          `   machine still busy (${other.toFixed(0)} % of a core used by other processes); running anyway`,
-        );
-      return Math.round(other);
-    }
-    if (!said)
-      log(`   waiting for the machine to be quiet: other processes use ${other.toFixed(0)} % of a core`);
-    said = true;
-  }
-}
-
-/** Waits (up to 20 s) until the broker is idle again (a commit backlog or GC after the last run). */
-async function settle(broker) {
-  const end = Date.now() + 20000;
-  await sleep(300);
-  let prev = cpuSeconds(broker.pid);
-  while (Date.now() < end && broker.alive) {
-    await sleep(250);
-    const now = cpuSeconds(broker.pid);
-    if (now === null || prev === null || now - prev < 0.05) return;
-    prev = now;
-  }
-}
-
 const runs = [];
 const incidents = [];
 
@@ -854,23 +406,6 @@ async function scenarioRuns(broker, id, credsFile, rate) {
       { check },
     );
   return check;
-}
-
-function countStored(dataDir) {
-  const Database = sqlite();
-  const db = new Database(path.join(dataDir, 'plexus.db'), { readonly: true, fileMustExist: true });
-  try {
-    const one = (sql) => Object.values(db.prepare(sql).get())[0] ?? 0;
-    return {
-      rows: one('SELECT count(*) FROM telemetry'),
-      series: one('SELECT count(*) FROM telemetry_series'),
-      rollup_1m_count: one('SELECT sum(count) FROM telemetry_1m'),
-      rollup_1h_count: one('SELECT sum(count) FROM telemetry_1h'),
-      db_bytes: fs.statSync(path.join(dataDir, 'plexus.db')).size,
-    };
-  } finally {
-    db.close();
-  }
 }
 
 // ── query scenario ───────────────────────────────────────────────────────
@@ -1070,44 +605,6 @@ async function queryScenario(plexus, secret) {
 }
 
 // ── CPU profile (one extra Plexus max run, not in the table) ─────────────
-function summarizeProfile(file, { from, to } = {}, top = 15) {
-  const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-  const count = (windowed) => {
-    const self = new Map();
-    let total = 0;
-    let t = prof.startTime;
-    for (let i = 0; i < prof.samples.length; i++) {
-      const dt = prof.timeDeltas[i] ?? 0;
-      t += dt;
-      if (windowed && (t < from || t > to)) continue;
-      total += dt;
-      const cf = byId.get(prof.samples[i]).callFrame;
-      const where = cf.url
-        ? `${cf.url.replace(`file://${PLEXUS_DIR}/`, '').replace(/^file:\/\//, '')}:${cf.lineNumber + 1}`
-        : '';
-      const key = `${cf.functionName || '(anonymous)'} ${where}`.trim();
-      self.set(key, (self.get(key) ?? 0) + dt);
-    }
-    return { self, total };
-  };
-  let { self, total } = count(from !== undefined);
-  const windowed = total > 0 && from !== undefined;
-  if (!windowed) ({ self, total } = count(false));
-  return {
-    window: windowed ? 'the measured run only' : 'the whole thread lifetime',
-    sampled_ms: Math.round(total / 1000),
-    top: [...self.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([fn, us]) => ({
-        function: fn,
-        self_ms: Math.round(us / 1000),
-        self_pct: Math.round((1000 * us) / total) / 10,
-      })),
-  };
-}
-
 async function profileRun(plexus, credsFile, id, rate) {
   const mode = id === 'max' ? 'flood' : 'paced';
   const dir = path.join(plexus.dir, 'cpuprof');
@@ -1128,23 +625,8 @@ async function profileRun(plexus, credsFile, id, rate) {
   );
   const t1 = process.hrtime.bigint();
   await plexus.stop();
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${serverPid}.`));
-  if (!files.length) return { error: 'no .cpuprofile written' };
-  // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main thread, the SQLite writer a worker.
-  let threads = files
-    .map((f) => {
-      const tid = Number(f.split('.').at(-3));
-      return {
-        thread: tid === 0 ? 'main thread' : `worker thread ${tid} (SQLite writer)`,
-        file: path.join(dir, f),
-        ...summarizeProfile(path.join(dir, f), { from: Number(t0 / 1000n), to: Number(t1 / 1000n) }),
-      };
-    })
-    .sort((a, b) => a.file.localeCompare(b.file));
-  // Node 24 re-executes `plexus start` in place (same pid): the launcher's own short profile has no
-  // samples in the measured window and is left out.
-  if (threads.some((t) => t.window === 'the measured run only'))
-    threads = threads.filter((t) => t.window === 'the measured run only');
+  const { threads, error } = profileThreads(dir, serverPid, t0, t1);
+  if (error) return { error };
   return {
     scenario: id,
     rate: mode === 'paced' ? rate : null,
@@ -1156,23 +638,6 @@ async function profileRun(plexus, credsFile, id, rate) {
 }
 
 // ── summary ──────────────────────────────────────────────────────────────
-const median = (v) => {
-  const s = v.filter((x) => x !== null && x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (x, digits) =>
-  x === null || x === undefined || Number.isNaN(x)
-    ? 'n/a'
-    : digits !== undefined
-      ? x.toFixed(digits)
-      : Math.abs(x) >= 1000
-        ? Math.round(x).toLocaleString('en-US')
-        : Math.abs(x) >= 10
-          ? x.toFixed(0)
-          : x.toFixed(2);
-
 const cpuRows = [
   ['broker CPU % (window, all threads)', '', (x) => x.broker_cpu?.pct],
   ['  of which main thread %', '', (x) => x.broker_cpu?.main_pct],
@@ -1375,25 +840,6 @@ function targets(summary, checks, history, meta) {
   return t;
 }
 
-function plexusLogSummary(plexus) {
-  if (!plexus || !fs.existsSync(plexus.logFile)) return undefined;
-  const lines = fs.readFileSync(plexus.logFile, 'utf8').split('\n');
-  const entries = lines.flatMap((l) => {
-    try {
-      const e = JSON.parse(l);
-      return typeof e.level === 'number' && e.level >= 40 ? [e] : [];
-    } catch {
-      return [];
-    }
-  });
-  const counts = {};
-  for (const e of entries) counts[`${e.level} ${e.msg}`] = (counts[`${e.level} ${e.msg}`] ?? 0) + 1;
-  const other = lines.filter(
-    (l) => l && !l.startsWith('{') && !l.startsWith('=====') && !/^(Plexus is running|First start)/.test(l),
-  );
-  return { warnings_and_errors: counts, first: entries.slice(0, 5), non_json_lines: other.slice(0, 20) };
-}
-
 // ── main ─────────────────────────────────────────────────────────────────
 async function main() {
   checkPrerequisites();
@@ -1401,7 +847,7 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'plexus-ingest-'));
   const brokers = [];
   for (const name of opts.brokers) {
-    if (name === 'plexus') brokers.push(new Plexus(tmp, opts.node));
+    if (name === 'plexus') brokers.push(new IngestPlexus(tmp, opts.node));
     else {
       const bin = mosquittoBinary();
       if (!bin) {
