@@ -34,8 +34,9 @@ export class DeviceProfiles {
     const now = this.#clock.now();
     const hit = this.#cache.get(key);
     if (hit && hit.expires > now) return hit.profile;
+    // One read per device however many of its messages arrive before it completes.
     const loading = this.#loading.get(key);
-    if (loading) return loading;
+    if (loading !== undefined) return loading;
     const p = this.#load(tenant, device, key, now).finally(() => this.#loading.delete(key));
     this.#loading.set(key, p);
     return p;
