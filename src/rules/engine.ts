@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { RegistryService } from '../registry/index.js';
 import type { RuleStateRow, RuleStateStore } from '../store/index.js';
-import { type Condition, parseCondition, type Scalar, type Signal } from './conditions/index.js';
+import { type Condition, parseCondition, type Signal } from './conditions/index.js';
 import type { RuleSpec } from './spec.js';
 import { targetedDevices } from './target-devices.js';
 import { type DeviceFacts, targets } from './targeting.js';
@@ -71,7 +71,7 @@ interface DeviceState {
   lastActionAt: number | null;
   dirty: boolean;
   /** The device's last point this rule read: the value of a firing the clock completes ("for"). */
-  last?: { readonly key: string; readonly value: Scalar };
+  last?: Extract<Signal, { kind: 'point' }>;
 }
 
 /** Device facts are re-read after this long (and at once when the registry says the device changed). */
@@ -182,7 +182,8 @@ export function createRuleEngine(deps: EngineDeps) {
 
   function step(r: Compiled, s: DeviceState, device: string, signal: Signal): void {
     let holds: boolean | undefined;
-    if (signal.kind === 'point') s.last = { key: signal.key, value: signal.value };
+    // The signal itself, not a copy: this runs for every point and every rule that reads it.
+    if (signal.kind === 'point') s.last = signal;
     try {
       holds = r.condition.step(s.state, signal);
     } catch (err) {
@@ -205,7 +206,7 @@ export function createRuleEngine(deps: EngineDeps) {
       version: r.version,
       firing: holds,
       ts: signal.ts,
-      ...(s.last ?? {}),
+      ...(s.last ? { key: s.last.key, value: s.last.value } : {}),
       ...(alarm
         ? {
             alarm: {

@@ -107,6 +107,8 @@ describe('the dashboard in Chromium', () => {
       .getByRole('heading', { name: /press-42/ })
       .first()
       .waitFor();
+    // Publish once the page follows the live stream (a point sent before that is in no answer the page asked for).
+    await page.locator('.live.on').first().waitFor();
     await press.publishAsync('devices/press-42/telemetry', JSON.stringify({ temperature: 71.5 }), { qos: 1 });
     await page.getByTestId('latest-temperature').filter({ hasText: '71.5' }).waitFor();
     for (const t of [72.1, 73.4, 74.0]) {

@@ -76,8 +76,14 @@ export function createWindow(spec: {
   const sliding = (s: WindowState, t: number, v: number): boolean | undefined => {
     if (s.cutoff !== null && t <= s.cutoff) return undefined;
     const p = slot(s.buf, t);
-    s.buf.ts.splice(p, 0, t);
-    s.buf.vs.splice(p, 0, v);
+    if (p === s.buf.ts.length) {
+      // In-order data, the usual case: append.
+      s.buf.ts.push(t);
+      s.buf.vs.push(v);
+    } else {
+      s.buf.ts.splice(p, 0, t);
+      s.buf.vs.splice(p, 0, v);
+    }
     s.sum += v;
     if (extreme) dequeInsert(s.deque, t, v, better);
     s.cutoff = s.cutoff === null ? t - w : Math.max(s.cutoff, t - w);

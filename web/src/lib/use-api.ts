@@ -15,7 +15,12 @@ export interface Loaded<T> {
  * Loads `load()` when `deps` change; an answer to an older request is
  * dropped, so a fast typist's last search wins.
  */
-export function useApi<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
+export function useApi<T>(
+  load: () => Promise<T>,
+  deps: readonly unknown[],
+  /** Combines an answer with what live updates put there meanwhile (default: the answer wins). */
+  merge?: (loaded: T, current: T | undefined) => T,
+): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [loading, setLoading] = useState(true);
@@ -28,7 +33,7 @@ export function useApi<T>(load: () => Promise<T>, deps: readonly unknown[]): Loa
     load().then(
       (d) => {
         if (mine !== seq.current) return;
-        setData(d);
+        setData((current) => (merge ? merge(d, current) : d));
         setError(undefined);
         setLoading(false);
       },

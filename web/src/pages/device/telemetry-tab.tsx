@@ -20,17 +20,19 @@ export function TelemetryTab({
   mqtt: Info['mqtt'] | undefined;
 }) {
   const { me } = useSession();
-  const latest = useApi(() => api.get<Latest>(path`/devices/${device.id}/telemetry/latest`), [device.id]);
+  // A point that streamed in while the request was under way must not be replaced by the older answer.
+  const latest = useApi(
+    () => api.get<Latest>(path`/devices/${device.id}/telemetry/latest`),
+    [device.id],
+    (loaded, current) =>
+      newest(
+        loaded,
+        Object.entries(current ?? {}).map(([key, p]) => ({ key, ...p })),
+      ),
+  );
   useDeviceLive((m) => {
     if (m.type !== 'telemetry') return;
-    latest.set((cur) => {
-      const next: Record<string, Latest[string]> = { ...cur };
-      for (const p of m.points) {
-        const old = next[p.key];
-        if (!old || old.ts <= p.ts) next[p.key] = { ts: p.ts, value: p.value };
-      }
-      return next;
-    });
+    latest.set((cur) => newest(cur ?? {}, m.points));
   });
   // "12 s ago" keeps counting while the device is quiet.
   const [, tick] = useState(0);
@@ -83,4 +85,17 @@ export function TelemetryTab({
       )}
     </div>
   );
+}
+
+/** The latest values with these points in, each key keeping its newest value. */
+function newest(
+  latest: Latest,
+  points: readonly { key: string; ts: number; value: Latest[string]['value'] }[],
+): Latest {
+  const next: Record<string, Latest[string]> = { ...latest };
+  for (const p of points) {
+    const old = next[p.key];
+    if (!old || old.ts <= p.ts) next[p.key] = { ts: p.ts, value: p.value };
+  }
+  return next;
 }
