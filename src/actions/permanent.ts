@@ -6,6 +6,10 @@ export class PermanentError extends Error {}
 /** Answers worth retrying: the receiver (or this platform) may say yes later. */
 const TRANSIENT = new Set([408, 409, 425, 429]);
 
+/** Whether an outside HTTP status is a final refusal (see isPermanent). */
+export const isFinalStatus = (status: number): boolean =>
+  status >= 400 && status < 500 && !TRANSIENT.has(status);
+
 /**
  * Whether a failure is final: a refusal of the request itself (4xx other
  * than time-outs, conflicts and throttling), from an outside receiver or
@@ -15,10 +19,5 @@ const TRANSIENT = new Set([408, 409, 425, 429]);
  */
 export function isPermanent(err: unknown): boolean {
   if (err instanceof PermanentError) return true;
-  if (err instanceof PlexusError) return err.status >= 400 && err.status < 500 && !TRANSIENT.has(err.status);
-  return false;
+  return err instanceof PlexusError && isFinalStatus(err.status);
 }
-
-/** Whether an outside HTTP status is a final refusal (see isPermanent). */
-export const isFinalStatus = (status: number): boolean =>
-  status >= 400 && status < 500 && !TRANSIENT.has(status);

@@ -1,13 +1,17 @@
 import { Counter, type Registry } from 'prom-client';
-import type { Bus, StoredTelemetry } from '../core/bus.js';
+import type { Bus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { RegistryService } from '../registry/index.js';
-import type { RuleStateRow, RuleStateStore } from '../store/index.js';
+import type { RuleStateStore } from '../store/index.js';
 import { type Condition, parseCondition, type Signal } from './conditions/index.js';
+import { type DeviceState, DeviceStates } from './device-states.js';
+import { buildIndex, type RuleIndex, rulesReading } from './rule-index.js';
+import { telemetrySignals, twinSignal } from './signals.js';
 import type { RuleSpec } from './spec.js';
 import { targetedDevices } from './target-devices.js';
 import { type DeviceFacts, targets } from './targeting.js';
+import { transitionOf } from './transition.js';
 import { WakeWheel } from './wake-wheel.js';
 
 /** A stored rule as the engine receives it. */
@@ -65,15 +69,6 @@ interface Known {
 /** Per-device rule lists kept at most (a device inventing keys must not grow memory without end). */
 const MAX_KEYS_PER_DEVICE = 1000;
 
-interface DeviceState {
-  state: unknown;
-  firing: boolean;
-  lastActionAt: number | null;
-  dirty: boolean;
-  /** The device's last point this rule read: the value of a firing the clock completes ("for"). */
-  last?: Extract<Signal, { kind: 'point' }>;
-}
-
 /** Device facts are re-read after this long (and at once when the registry says the device changed). */
 const FACTS_TTL_MS = 60_000;
 const SNAPSHOT_MS = 5_000;
@@ -110,10 +105,8 @@ export function createRuleEngine(deps: EngineDeps) {
   });
   /** tenant → rule name → compiled rule. */
   const rules = new Map<string, Map<string, Compiled>>();
-  /** tenant → key → rules reading it ('*': every point and event). */
-  let index = new Map<string, Map<string, Compiled[]>>();
-  /** tenant\0rule → device → state. */
-  const states = new Map<string, Map<string, DeviceState>>();
+  let index: RuleIndex<Compiled> = new Map();
+  const states = new DeviceStates();
   const facts = new Map<string, Known>();
   /** Bumped by every reindex: per-device rule lists computed before it are stale. */
   let generation = 0;
@@ -134,39 +127,20 @@ export function createRuleEngine(deps: EngineDeps) {
   }
 
   function reindex(): void {
-    const next = new Map<string, Map<string, Compiled[]>>();
-    for (const [tenant, byName] of rules) {
-      const byKey = new Map<string, Compiled[]>();
-      const add = (key: string, r: Compiled) => byKey.set(key, [...(byKey.get(key) ?? []), r]);
-      for (const r of byName.values()) {
-        const n = r.condition.needs;
-        for (const key of n.keys) add(key, r);
-        if (n.events) add('$event', r);
-        if (n.status) add('$status', r);
-        if (n.twin) add('$twin', r);
-        if (n.ticks) add('$tick', r);
-      }
-      next.set(tenant, byKey);
-    }
-    index = next;
+    index = buildIndex(rules);
     generation++;
   }
 
   function stateOf(r: Compiled, device: string): DeviceState {
-    const key = k2(r.tenant, r.name);
-    let byDevice = states.get(key);
-    if (!byDevice) {
-      byDevice = new Map();
-      states.set(key, byDevice);
-    }
-    let s = byDevice.get(device);
-    if (!s) {
-      s = { state: r.condition.initial(), firing: false, lastActionAt: null, dirty: true };
-      byDevice.set(device, s);
-      // A new state meets the clock at the next tick (inactivity starts counting there).
-      if (r.condition.needs.ticks) wheel.schedule(s, { r, device }, 0);
-    }
-    return s;
+    return states.get(
+      r,
+      device,
+      () => r.condition.initial(),
+      (s) => {
+        // A new state meets the clock at the next tick (inactivity starts counting there).
+        if (r.condition.needs.ticks) wheel.schedule(s, { r, device }, 0);
+      },
+    );
   }
 
   /**
@@ -198,40 +172,7 @@ export function createRuleEngine(deps: EngineDeps) {
     s.dirty = true;
     s.firing = holds;
     transitions.inc({ firing: String(holds) });
-    const alarm = r.spec.alarm;
-    bus.publish('rule-transition', {
-      tenant: r.tenant,
-      device,
-      rule: r.name,
-      version: r.version,
-      firing: holds,
-      ts: signal.ts,
-      ...(s.last ? { key: s.last.key, value: s.last.value } : {}),
-      ...(alarm
-        ? {
-            alarm: {
-              type: alarm.type,
-              severity: alarm.severity,
-              autoClear: alarm.autoClear,
-              ...(alarm.message === undefined ? {} : { message: alarm.message }),
-            },
-          }
-        : {}),
-    });
-  }
-
-  function relevant(tenant: string, signal: Signal): readonly Compiled[] {
-    const byKey = index.get(tenant);
-    if (!byKey) return [];
-    if (signal.kind === 'point') {
-      const own = byKey.get(signal.key) ?? [];
-      const any = byKey.get('*');
-      return any ? [...own, ...any] : own;
-    }
-    if (signal.kind === 'event') return [...(byKey.get('$event') ?? []), ...(byKey.get('*') ?? [])];
-    if (signal.kind === 'status') return byKey.get('$status') ?? [];
-    if (signal.kind === 'twin') return byKey.get('$twin') ?? [];
-    return [];
+    bus.publish('rule-transition', transitionOf(r, device, holds, signal.ts, s.last));
   }
 
   /**
@@ -248,7 +189,7 @@ export function createRuleEngine(deps: EngineDeps) {
     let list = known.rules.get(key);
     if (!list) {
       const device = known.facts.id;
-      list = relevant(tenant, signal)
+      list = rulesReading(index, tenant, signal)
         .filter((r) => targets(r.spec.target, known.facts))
         .map((r) => ({ r, s: stateOf(r, device) }));
       known.rules.set(key, list);
@@ -336,25 +277,7 @@ export function createRuleEngine(deps: EngineDeps) {
   }
 
   async function snapshot(): Promise<void> {
-    const rows: RuleStateRow[] = [];
-    for (const [key, byDevice] of states) {
-      const [tenant, name] = key.split('\u0000') as [string, string];
-      const r = rules.get(tenant)?.get(name);
-      if (!r) continue;
-      for (const [device, s] of byDevice) {
-        if (!s.dirty) continue;
-        s.dirty = false;
-        rows.push({
-          tenant,
-          rule: name,
-          version: r.version,
-          device,
-          state: s.state,
-          firing: s.firing,
-          lastActionAt: s.lastActionAt,
-        });
-      }
-    }
+    const rows = states.takeDirty((tenant, name) => rules.get(tenant)?.get(name));
     // In slices, so a fleet-wide snapshot never holds the event loop (and the broker) for long.
     for (let i = 0; i < rows.length; i += SNAPSHOT_SLICE) {
       if (i > 0) await new Promise((r) => setImmediate(r));
@@ -383,21 +306,13 @@ export function createRuleEngine(deps: EngineDeps) {
     const now = await deps.rules.current(tenant, name);
     if (before && now && before.version === now.version) return;
     if (before) {
-      for (const [device, s] of states.get(k2(tenant, name)) ?? []) {
+      for (const [device, s] of states.of(tenant, name)) {
         if (s.firing) {
           s.firing = false;
-          bus.publish('rule-transition', {
-            tenant,
-            device,
-            rule: name,
-            version: before.version,
-            firing: false,
-            ts: clock.now(),
-            ...(before.spec.alarm ? { alarm: { ...before.spec.alarm } } : {}),
-          });
+          bus.publish('rule-transition', transitionOf(before, device, false, clock.now()));
         }
       }
-      states.delete(k2(tenant, name));
+      states.dropRule(tenant, name);
       rules.get(tenant)?.delete(name);
       generation++; // cached per-device lists hold the states just dropped
       await deps.states.delete(tenant, { rule: name });
@@ -425,41 +340,12 @@ export function createRuleEngine(deps: EngineDeps) {
       for (const row of saved) {
         const r = rules.get(row.tenant)?.get(row.rule);
         if (!r || r.version !== row.version) continue;
-        const key = k2(row.tenant, row.rule);
-        const byDevice = states.get(key) ?? new Map<string, DeviceState>();
-        states.set(key, byDevice);
-        const s: DeviceState = {
-          state: row.state,
-          firing: row.firing,
-          lastActionAt: row.lastActionAt,
-          dirty: false,
-        };
-        byDevice.set(row.device, s);
+        const s = states.restore(row);
         if (r.condition.needs.ticks) wheel.schedule(s, { r, device: row.device }, 0);
       }
       for (const byName of rules.values()) for (const r of byName.values()) await seed(r);
-      bus.subscribe('rules', 'telemetry', (t: StoredTelemetry) => {
-        const signals: Signal[] = t.points.map((p) => ({
-          kind: 'point',
-          key: p.key,
-          ts: p.ts,
-          value: p.value,
-        }));
-        for (const e of t.events) signals.push({ kind: 'event', type: e.type, ts: e.ts, data: e.data });
-        feed(t.tenant, t.device, signals);
-      });
-      bus.subscribe('rules', 'twin', (t) =>
-        feed(t.tenant, t.device, [
-          {
-            kind: 'twin',
-            ts: t.ts,
-            version: t.version,
-            desired: t.desired,
-            reported: t.reported,
-            delta: t.delta,
-          },
-        ]),
-      );
+      bus.subscribe('rules', 'telemetry', (t) => feed(t.tenant, t.device, telemetrySignals(t)));
+      bus.subscribe('rules', 'twin', (t) => feed(t.tenant, t.device, [twinSignal(t)]));
       bus.subscribe('rules', 'device-status', (s) =>
         feed(s.tenant, s.device, [{ kind: 'status', status: s.status, ts: s.ts }]),
       );
@@ -471,11 +357,7 @@ export function createRuleEngine(deps: EngineDeps) {
           facts.delete(k2(change.tenant, change.device));
         if (change.kind !== 'device-deleted' && change.kind !== 'tenant-deleted') return;
         const device = change.kind === 'device-deleted' ? change.device : undefined;
-        for (const [key, byDevice] of states) {
-          if (!key.startsWith(`${change.tenant}\u0000`)) continue;
-          if (device === undefined) states.delete(key);
-          else byDevice.delete(device);
-        }
+        states.dropDevice(change.tenant, device);
         if (device === undefined) rules.delete(change.tenant);
         reindex();
         deps.states
