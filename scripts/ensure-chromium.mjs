@@ -7,6 +7,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export const CHROMIUM = process.env.PLEXUS_CHROMIUM ?? '/usr/bin/chromium';
+/** Headless, and off the network (this machine has none to offer; test/web/browser.test.ts uses the same). */
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-extensions',
+];
 
 export function ensureChromium() {
   if (existsSync(CHROMIUM)) return true;
