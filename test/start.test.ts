@@ -112,7 +112,7 @@ describe('quick start: npm start on embedded defaults', () => {
     await login(`http://127.0.0.1:${ports.http}`, 'admin', 'correct-horse-battery');
     assert.doesNotMatch(p.output(), /correct-horse-battery/);
     p.child.kill('SIGTERM');
-    assert.equal(await p.exited, 0);
+    assert.equal(await p.exited, 0, `clean exit on SIGTERM; output:\n${p.output()}`);
   });
 });
 
@@ -165,7 +165,7 @@ describe('one usable CPU: start relaunches Node with single-threaded GC', () => 
     const cmdline = readFileSync(`/proc/${ports.pid}/cmdline`, 'utf8').split('\0');
     assert.ok(!cmdline.includes('--single-threaded-gc'), cmdline.join(' '));
     p.child.kill('SIGTERM');
-    assert.equal(await p.exited, 0);
+    assert.equal(await p.exited, 0, `clean exit on SIGTERM; output:\n${p.output()}`);
 
     const bad = run(process.execPath, [MAIN, 'start'], cwd, { PLEXUS_GC: 'fast', PLEXUS_DATA_DIR: dataDir });
     assert.equal(await bad.exited, 1);

@@ -7,6 +7,11 @@ import { PlexusError } from '../src/core/errors.js';
 import { migrateSqlite, openSqlite, type SqliteDb } from '../src/store/sqlite/database.js';
 import { createSqliteStores } from '../src/store/sqlite/index.js';
 import { type Migration, SQLITE_MIGRATIONS } from '../src/store/sqlite/migrations.js';
+import {
+  moveTelemetryOut,
+  TELEMETRY_FILE,
+  TELEMETRY_MIGRATIONS,
+} from '../src/store/sqlite/telemetry-schema.js';
 import { runAuditContract } from './contract/audit.contract.js';
 import { runAuthContract } from './contract/auth.contract.js';
 import { runMqttContract } from './contract/mqtt.contract.js';
@@ -92,7 +97,10 @@ describe('SQLite schema migrations', () => {
     db.close();
 
     const stores = createSqliteStores(dir);
-    assert.deepEqual(stores.migrations, []);
+    assert.deepEqual(
+      stores.migrations,
+      TELEMETRY_MIGRATIONS.map((m) => ({ version: m.version, name: `${TELEMETRY_FILE}: ${m.name}` })),
+    );
     await stores.registry.insertTenant(tenant('acme'), profile('default'));
     await stores.close();
     const again = createSqliteStores(dir);
@@ -149,6 +157,89 @@ describe('SQLite schema migrations', () => {
       .run(latest + 1, 'from the future', new Date().toISOString());
     main.close();
     rejectsWithCode(() => createSqliteStores(dir), 'STORE_SCHEMA_TOO_NEW');
+  });
+
+  test('telemetry an older installation kept in plexus.db moves to telemetry.db once, without loss or doubles', async () => {
+    const T = Date.UTC(2026, 0, 1);
+    const old = openDb();
+    migrateSqlite(
+      old,
+      SQLITE_MIGRATIONS.filter((m) => m.version <= 8),
+    );
+    old.exec(`INSERT INTO telemetry_series (id, tenant, device, key) VALUES (1, 'acme', 'd1', 'temp');
+      INSERT INTO telemetry (series, ts, kind, num) VALUES (1, ${T}, 0, 21.5), (1, ${T + 1000}, 0, 22);
+      INSERT INTO telemetry_latest (series, ts, kind, num) VALUES (1, ${T + 1000}, 0, 22);
+      INSERT INTO device_events (tenant, device, ts, type, data) VALUES ('acme', 'd1', ${T}, 'boot', '{}');
+      UPDATE telemetry_journal_state SET seq = 7;
+      INSERT INTO rule_state (tenant, rule, version, device, state, firing, last_action_at)
+        VALUES ('acme', 'hot', 2, 'd1', '{"since":5}', 1, 9), ('acme', 'cold', 1, 'd1', '{}', 0, NULL);`);
+    // A crash after the copy and before plexus.db dropped its tables: the next start must not copy again.
+    const tdb = openDb(TELEMETRY_FILE);
+    migrateSqlite(tdb, TELEMETRY_MIGRATIONS);
+    assert.equal(moveTelemetryOut(old, tdb), 2);
+    assert.equal(moveTelemetryOut(old, tdb), 0, 'marked as moved');
+    old.close();
+    tdb.close();
+
+    const stores = createSqliteStores(dir);
+    try {
+      assert.deepEqual(
+        stores.migrations.map((m) => m.version),
+        [9, 10],
+      );
+      // Migration 10 keeps rule states, now one row per device.
+      const states = await stores.ruleStates.loadAll();
+      assert.deepEqual(
+        states.sort((a, b) => a.rule.localeCompare(b.rule)),
+        [
+          {
+            tenant: 'acme',
+            rule: 'cold',
+            version: 1,
+            device: 'd1',
+            state: {},
+            firing: false,
+            lastActionAt: null,
+          },
+          {
+            tenant: 'acme',
+            rule: 'hot',
+            version: 2,
+            device: 'd1',
+            state: { since: 5 },
+            firing: true,
+            lastActionAt: 9,
+          },
+        ],
+      );
+      const raw = await stores.telemetry.raw({
+        tenant: 'acme',
+        device: 'd1',
+        key: 'temp',
+        from: T,
+        to: T + 1000,
+        limit: 10,
+      });
+      assert.deepEqual(raw, [
+        { ts: T, value: 21.5 },
+        { ts: T + 1000, value: 22 },
+      ]);
+      assert.equal((await stores.telemetry.latest('acme', 'd1')).temp?.value, 22);
+      assert.equal(
+        (await stores.telemetry.events({ tenant: 'acme', device: 'd1', from: T, to: T, limit: 10 })).length,
+        1,
+      );
+    } finally {
+      await stores.close();
+    }
+    const main = openDb();
+    assert.deepEqual(
+      tables(main).filter((t) => t.startsWith('telemetry') || t === 'device_events'),
+      [],
+    );
+    const moved = openDb(TELEMETRY_FILE);
+    assert.deepEqual(moved.prepare('SELECT count(*) AS n FROM telemetry').get(), { n: 2 });
+    assert.deepEqual(moved.prepare('SELECT seq FROM telemetry_journal_state').get(), { seq: 7 });
   });
 
   test('the database runs in WAL mode with foreign keys enforced', () => {

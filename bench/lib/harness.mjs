@@ -522,7 +522,10 @@ export async function settle(broker) {
 
 export function countStored(dataDir) {
   const Database = sqlite();
-  const db = new Database(path.join(dataDir, 'plexus.db'), { readonly: true, fileMustExist: true });
+  // Telemetry has its own file since the rules work of issue #6; older builds kept it in plexus.db.
+  const split = path.join(dataDir, 'telemetry.db');
+  const file = fs.existsSync(split) ? split : path.join(dataDir, 'plexus.db');
+  const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const one = (sql) => Object.values(db.prepare(sql).get())[0] ?? 0;
     return {
@@ -530,7 +533,7 @@ export function countStored(dataDir) {
       series: one('SELECT count(*) FROM telemetry_series'),
       rollup_1m_count: one('SELECT sum(count) FROM telemetry_1m'),
       rollup_1h_count: one('SELECT sum(count) FROM telemetry_1h'),
-      db_bytes: fs.statSync(path.join(dataDir, 'plexus.db')).size,
+      db_bytes: fs.statSync(file).size,
     };
   } finally {
     db.close();

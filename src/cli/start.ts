@@ -58,22 +58,9 @@ export async function runStart(opts: StartOptions): Promise<void> {
   } catch (err) {
     exitWithError(err);
   }
-  let result: Awaited<ReturnType<typeof app.start>>;
-  try {
-    result = await app.start();
-  } catch (err) {
-    await app.stop().catch(() => undefined);
-    exitWithError(err);
-  }
-  if (process.execArgv.includes(SINGLE_THREADED_GC)) {
-    app.log.info({ usableCpus: cpus }, `garbage collection runs on the main thread (${SINGLE_THREADED_GC})`);
-  }
-  const host = app.config.http.host === '0.0.0.0' ? '127.0.0.1' : app.config.http.host;
-  process.stdout.write(adminBanner(result));
-  process.stdout.write(
-    `Plexus is running: http://${host}:${result.http}  (API docs: /api/docs, health: /healthz)\n`,
-  );
-
+  // Signals are handled from before start: a SIGTERM that arrives while the
+  // listeners open (ports.json may already be written) still stops cleanly.
+  const starting = app.start();
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -82,14 +69,34 @@ export async function runStart(opts: StartOptions): Promise<void> {
       process.exit(130);
     }
     app.log.info({ signal }, 'shutting down');
-    app.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    starting
+      .catch(() => undefined)
+      .then(() => app.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          app.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  let result: Awaited<typeof starting>;
+  try {
+    result = await starting;
+  } catch (err) {
+    if (signals > 0) return; // shutting down anyway
+    await app.stop().catch(() => undefined);
+    exitWithError(err);
+  }
+  if (signals > 0) return;
+  if (process.execArgv.includes(SINGLE_THREADED_GC)) {
+    app.log.info({ usableCpus: cpus }, `garbage collection runs on the main thread (${SINGLE_THREADED_GC})`);
+  }
+  const host = app.config.http.host === '0.0.0.0' ? '127.0.0.1' : app.config.http.host;
+  process.stdout.write(adminBanner(result));
+  process.stdout.write(
+    `Plexus is running: http://${host}:${result.http}  (API docs: /api/docs, health: /healthz)\n`,
+  );
 }

@@ -1,4 +1,4 @@
-import type { RuleStateRow } from '../store/index.js';
+import type { DeviceRuleStates, RuleStateRow, SavedRuleState } from '../store/index.js';
 import type { Signal } from './conditions/index.js';
 
 /** One rule's state for one device. */
@@ -19,29 +19,42 @@ interface RuleRef {
   readonly version: number;
 }
 
+/** One device's states, by rule name. */
+export interface DeviceEntry {
+  readonly tenant: string;
+  readonly device: string;
+  readonly byRule: Map<string, DeviceState>;
+}
+
 const k2 = (a: string, b: string) => `${a}\u0000${b}`;
 
 /**
- * Every rule's per-device state (tenant and rule → device → state): created
+ * Every rule's per-device state (tenant and device → rule → state): created
  * on first use, restored from the last snapshot for the same rule version,
- * handed out for snapshots when changed, dropped with its rule, device or
- * tenant.
+ * handed out per device for snapshots when one of its states changed,
+ * dropped with its rule, device or tenant. Kept by device because a
+ * snapshot saves a device's states together (store/rule-state.ts).
  */
 export class DeviceStates {
-  readonly #byRule = new Map<string, Map<string, DeviceState>>();
+  readonly #byDevice = new Map<string, DeviceEntry>();
+
+  #entry(tenant: string, device: string): DeviceEntry {
+    const key = k2(tenant, device);
+    let e = this.#byDevice.get(key);
+    if (!e) {
+      e = { tenant, device, byRule: new Map() };
+      this.#byDevice.set(key, e);
+    }
+    return e;
+  }
 
   /** The state, created from `initial()` (and announced to `created`) on first use. */
   get(r: RuleRef, device: string, initial: () => unknown, created: (s: DeviceState) => void): DeviceState {
-    const key = k2(r.tenant, r.name);
-    let byDevice = this.#byRule.get(key);
-    if (!byDevice) {
-      byDevice = new Map();
-      this.#byRule.set(key, byDevice);
-    }
-    let s = byDevice.get(device);
+    const { byRule } = this.#entry(r.tenant, device);
+    let s = byRule.get(r.name);
     if (!s) {
       s = { state: initial(), firing: false, lastActionAt: null, dirty: true };
-      byDevice.set(device, s);
+      byRule.set(r.name, s);
       created(s);
     }
     return s;
@@ -49,51 +62,75 @@ export class DeviceStates {
 
   /** Puts back a saved state; the caller checked it is for the rule's current version. */
   restore(row: RuleStateRow): DeviceState {
-    const key = k2(row.tenant, row.rule);
-    const byDevice = this.#byRule.get(key) ?? new Map<string, DeviceState>();
-    this.#byRule.set(key, byDevice);
     const s: DeviceState = {
       state: row.state,
       firing: row.firing,
       lastActionAt: row.lastActionAt,
       dirty: false,
     };
-    byDevice.set(row.device, s);
+    this.#entry(row.tenant, row.device).byRule.set(row.rule, s);
     return s;
   }
 
-  /** One rule's states, by device. */
-  of(tenant: string, rule: string): ReadonlyMap<string, DeviceState> {
-    return this.#byRule.get(k2(tenant, rule)) ?? new Map();
+  /** One rule's states, with their devices (rule changes only: this walks every device). */
+  *of(tenant: string, rule: string): Iterable<[string, DeviceState]> {
+    for (const e of this.#byDevice.values()) {
+      if (e.tenant !== tenant) continue;
+      const s = e.byRule.get(rule);
+      if (s) yield [e.device, s];
+    }
   }
 
-  /** The states changed since the last call, as rows to save (rules no longer loaded are skipped). */
-  takeDirty(ruleOf: (tenant: string, name: string) => RuleRef | undefined): RuleStateRow[] {
-    const rows: RuleStateRow[] = [];
-    for (const [key, byDevice] of this.#byRule) {
-      const [tenant, name] = key.split('\u0000') as [string, string];
-      const r = ruleOf(tenant, name);
-      if (!r) continue;
-      for (const [device, s] of byDevice) {
-        if (!s.dirty) continue;
-        s.dirty = false;
-        const { state, firing, lastActionAt } = s;
-        rows.push({ tenant, rule: name, version: r.version, device, state, firing, lastActionAt });
+  /** Every device with states, as a list a snapshot walks in slices. */
+  devices(): DeviceEntry[] {
+    return [...this.#byDevice.values()];
+  }
+
+  /**
+   * Of these devices, the ones with a state changed since they were last
+   * taken, with all their states (rules no longer loaded are left out, so
+   * their saved state goes).
+   */
+  takeDirty(
+    devices: Iterable<DeviceEntry>,
+    ruleOf: (tenant: string, name: string) => RuleRef | undefined,
+  ): DeviceRuleStates[] {
+    const out: DeviceRuleStates[] = [];
+    for (const e of devices) {
+      let dirty = false;
+      for (const s of e.byRule.values()) {
+        if (s.dirty) {
+          dirty = true;
+          s.dirty = false;
+        }
       }
+      if (!dirty) continue;
+      const rules: Record<string, SavedRuleState> = {};
+      for (const [name, s] of e.byRule) {
+        const r = ruleOf(e.tenant, name);
+        if (r)
+          rules[name] = {
+            version: r.version,
+            state: s.state,
+            firing: s.firing,
+            lastActionAt: s.lastActionAt,
+          };
+      }
+      out.push({ tenant: e.tenant, device: e.device, rules });
     }
-    return rows;
+    return out;
   }
 
   dropRule(tenant: string, rule: string): void {
-    this.#byRule.delete(k2(tenant, rule));
+    for (const e of this.#byDevice.values()) if (e.tenant === tenant) e.byRule.delete(rule);
   }
 
   /** One device's states in every rule of the tenant, or (no device) the whole tenant's. */
   dropDevice(tenant: string, device?: string): void {
-    for (const [key, byDevice] of this.#byRule) {
-      if (!key.startsWith(`${tenant}\u0000`)) continue;
-      if (device === undefined) this.#byRule.delete(key);
-      else byDevice.delete(device);
+    if (device !== undefined) {
+      this.#byDevice.delete(k2(tenant, device));
+      return;
     }
+    for (const [key, e] of this.#byDevice) if (e.tenant === tenant) this.#byDevice.delete(key);
   }
 }

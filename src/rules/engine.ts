@@ -52,10 +52,15 @@ interface Compiled extends EngineRule {
   readonly condition: Condition;
 }
 
-/** A rule that applies to a device, with the device's state for it (looked up once, not per point). */
+/**
+ * A rule that applies to a device, with the device's state for it (looked
+ * up once, not per point); also what the wake wheel holds, so stepping a
+ * time-driven rule allocates nothing.
+ */
 interface Applicable {
   readonly r: Compiled;
   readonly s: DeviceState;
+  readonly device: string;
 }
 
 /** A device as the engine knows it: its facts and, per signal key, the rules that apply to it. */
@@ -71,9 +76,15 @@ const MAX_KEYS_PER_DEVICE = 1000;
 
 /** Device facts are re-read after this long (and at once when the registry says the device changed). */
 const FACTS_TTL_MS = 60_000;
-const SNAPSHOT_MS = 5_000;
-/** Rule states written per event-loop turn. */
-const SNAPSHOT_SLICE = 500;
+/**
+ * Rule states are saved this often (and all at stop). A crash loses at most
+ * this much of their evolution: a window misses the points of that time, a
+ * `for` that had just started counts again from the next point. Every 5 s,
+ * a busy fleet's snapshots were a tenth of the main thread.
+ */
+const SNAPSHOT_MS = 15_000;
+/** Devices whose rule states are looked at (and, when changed, written) per event-loop turn. */
+const SNAPSHOT_SLICE = 100;
 /** Time-driven states stepped per event-loop turn. */
 const TICK_SLICE = 2000;
 
@@ -86,7 +97,7 @@ const k2 = (a: string, b: string) => `${a}\u0000${b}`;
  * a device (alarms and actions follow from those). Rules are indexed by the
  * keys they read, so a point is evaluated only by rules that care. A
  * condition that throws is logged and counted; the others go on. Per-device
- * state is snapshotted every 5 s and at stop, and restored at start for the
+ * state is snapshotted every 15 s and at stop, and restored at start for the
  * same rule version.
  */
 export function createRuleEngine(deps: EngineDeps) {
@@ -114,7 +125,7 @@ export function createRuleEngine(deps: EngineDeps) {
   const pending = new Map<string, Signal[]>();
   const timers: NodeJS.Timeout[] = [];
   /** States of time-driven rules, by when the clock next matters to them. */
-  const wheel = new WakeWheel<DeviceState, { r: Compiled; device: string }>(clock.now());
+  const wheel = new WakeWheel<DeviceState, Applicable>(clock.now());
   let ticking = false;
 
   function compile(r: EngineRule): Compiled | undefined {
@@ -138,7 +149,7 @@ export function createRuleEngine(deps: EngineDeps) {
       () => r.condition.initial(),
       (s) => {
         // A new state meets the clock at the next tick (inactivity starts counting there).
-        if (r.condition.needs.ticks) wheel.schedule(s, { r, device }, 0);
+        if (r.condition.needs.ticks) wheel.schedule(s, { r, s, device }, 0);
       },
     );
   }
@@ -147,14 +158,16 @@ export function createRuleEngine(deps: EngineDeps) {
    * After a signal, when does this state next need the clock? After a tick
    * at T, a wake time at or before T was just judged: nothing until a signal.
    */
-  function reschedule(r: Compiled, s: DeviceState, device: string, signal: Signal): void {
-    if (!r.condition.needs.ticks) return;
-    const wake = r.condition.wakeAt ? r.condition.wakeAt(s.state) : 0;
-    if (signal.kind === 'tick' && wake !== undefined && wake <= signal.ts && r.condition.wakeAt) return;
-    wheel.schedule(s, { r, device }, wake);
+  function reschedule(a: Applicable, signal: Signal): void {
+    const { condition } = a.r;
+    if (!condition.needs.ticks) return;
+    const wake = condition.wakeAt ? condition.wakeAt(a.s.state) : 0;
+    if (signal.kind === 'tick' && wake !== undefined && wake <= signal.ts && condition.wakeAt) return;
+    wheel.schedule(a.s, a, wake);
   }
 
-  function step(r: Compiled, s: DeviceState, device: string, signal: Signal): void {
+  function step(a: Applicable, signal: Signal): void {
+    const { r, s } = a;
     let holds: boolean | undefined;
     // The signal itself, not a copy: this runs for every point and every rule that reads it.
     if (signal.kind === 'point') s.last = signal;
@@ -162,17 +175,17 @@ export function createRuleEngine(deps: EngineDeps) {
       holds = r.condition.step(s.state, signal);
     } catch (err) {
       errors.inc();
-      log.error({ err, tenant: r.tenant, rule: r.name, device }, 'rule evaluation failed');
+      log.error({ err, tenant: r.tenant, rule: r.name, device: a.device }, 'rule evaluation failed');
       return;
     }
-    reschedule(r, s, device, signal);
+    reschedule(a, signal);
     // Ticks rarely change state that matters after a restart; stateless conditions never do.
     if (signal.kind !== 'tick' && !r.condition.stateless) s.dirty = true;
     if (holds === undefined || holds === s.firing) return;
     s.dirty = true;
     s.firing = holds;
     transitions.inc({ firing: String(holds) });
-    bus.publish('rule-transition', transitionOf(r, device, holds, signal.ts, s.last));
+    bus.publish('rule-transition', transitionOf(r, a.device, holds, signal.ts, s.last));
   }
 
   /**
@@ -191,7 +204,7 @@ export function createRuleEngine(deps: EngineDeps) {
       const device = known.facts.id;
       list = rulesReading(index, tenant, signal)
         .filter((r) => targets(r.spec.target, known.facts))
-        .map((r) => ({ r, s: stateOf(r, device) }));
+        .map((r) => ({ r, s: stateOf(r, device), device }));
       known.rules.set(key, list);
     }
     return list;
@@ -199,7 +212,7 @@ export function createRuleEngine(deps: EngineDeps) {
 
   function run(tenant: string, known: Known, signals: readonly Signal[]): void {
     for (const signal of signals) {
-      for (const a of rulesFor(tenant, known, signal)) step(a.r, a.s, known.facts.id, signal);
+      for (const a of rulesFor(tenant, known, signal)) step(a, signal);
     }
   }
 
@@ -265,10 +278,10 @@ export function createRuleEngine(deps: EngineDeps) {
     const slice = () => {
       const end = Math.min(due.length, i + TICK_SLICE);
       for (; i < end; i++) {
-        const { key: s, value } = due[i] as (typeof due)[number];
+        const { value } = due[i] as (typeof due)[number];
         // Skip states of rules changed or deleted since they were scheduled.
         if (rules.get(value.r.tenant)?.get(value.r.name) !== value.r) continue;
-        step(value.r, s, value.device, signal);
+        step(value, signal);
       }
       if (i < due.length) setImmediate(slice);
       else ticking = false;
@@ -277,11 +290,12 @@ export function createRuleEngine(deps: EngineDeps) {
   }
 
   async function snapshot(): Promise<void> {
-    const rows = states.takeDirty((tenant, name) => rules.get(tenant)?.get(name));
+    const ruleOf = (tenant: string, name: string) => rules.get(tenant)?.get(name);
+    const devices = states.devices();
     // In slices, so a fleet-wide snapshot never holds the event loop (and the broker) for long.
-    for (let i = 0; i < rows.length; i += SNAPSHOT_SLICE) {
+    for (let i = 0; i < devices.length; i += SNAPSHOT_SLICE) {
       if (i > 0) await new Promise((r) => setImmediate(r));
-      await deps.states.saveMany(rows.slice(i, i + SNAPSHOT_SLICE));
+      await deps.states.saveDevices(states.takeDirty(devices.slice(i, i + SNAPSHOT_SLICE), ruleOf));
     }
   }
 
@@ -341,7 +355,7 @@ export function createRuleEngine(deps: EngineDeps) {
         const r = rules.get(row.tenant)?.get(row.rule);
         if (!r || r.version !== row.version) continue;
         const s = states.restore(row);
-        if (r.condition.needs.ticks) wheel.schedule(s, { r, device: row.device }, 0);
+        if (r.condition.needs.ticks) wheel.schedule(s, { r, s, device: row.device }, 0);
       }
       for (const byName of rules.values()) for (const r of byName.values()) await seed(r);
       bus.subscribe('rules', 'telemetry', (t) => feed(t.tenant, t.device, telemetrySignals(t)));

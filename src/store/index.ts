@@ -18,7 +18,7 @@ export type { MqttMessageRecord, MqttQueuedRecord, MqttSessionRecord, MqttStore 
 export type { OutboxItem, OutboxStore } from './outbox.js';
 export type { Page, PageQuery } from './page.js';
 export type { DeviceFilter, RegistryStore } from './registry.js';
-export type { RuleStateRow, RuleStateStore } from './rule-state.js';
+export type { DeviceRuleStates, RuleStateRow, RuleStateStore, SavedRuleState } from './rule-state.js';
 export type { RuleChange, RuleQuery, RuleSaved, RuleStore, StoredRule, StoredRuleVersion } from './rules.js';
 export type {
   AggregateQuery,
@@ -37,7 +37,7 @@ export type { TwinStore } from './twin.js';
 
 /** Every store the platform needs, from one backend. */
 export interface Stores {
-  readonly kind: 'sqlite';
+  readonly kind: 'sqlite' | 'postgres';
   readonly registry: RegistryStore;
   readonly auth: AuthStore;
   readonly audit: AuditStore;

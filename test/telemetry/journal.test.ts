@@ -10,6 +10,7 @@ import { PlexusError } from '../../src/core/errors.js';
 import { migrateSqlite, openSqlite } from '../../src/store/sqlite/database.js';
 import { createSqliteStores } from '../../src/store/sqlite/index.js';
 import { listSegments, readSegment } from '../../src/store/sqlite/telemetry-journal.js';
+import { TELEMETRY_FILE, TELEMETRY_MIGRATIONS } from '../../src/store/sqlite/telemetry-schema.js';
 import { SqliteTelemetryWriter } from '../../src/store/sqlite/telemetry-writer.js';
 
 // The SQLite telemetry journal (src/store/sqlite/telemetry-journal.ts): data is
@@ -45,7 +46,7 @@ function writeThenCrash(dir: string, batches: number): void {
 }
 
 function journalSeqInDb(dir: string): number {
-  const db = openSqlite(dir);
+  const db = openSqlite(dir, TELEMETRY_FILE);
   try {
     return (db.prepare('SELECT seq FROM telemetry_journal_state').get() as { seq: number }).seq;
   } finally {
@@ -206,12 +207,13 @@ describe('telemetry journal (SQLite)', () => {
 
   test('new data is answered before it reaches the tables, unless the tables are a transaction behind', async () => {
     const dir = tempDir();
-    const db = openSqlite(dir);
-    migrateSqlite(db);
+    const db = openSqlite(dir, TELEMETRY_FILE);
+    migrateSqlite(db, TELEMETRY_MIGRATIONS);
     const rows = () => (db.prepare('SELECT count(*) AS n FROM telemetry').get() as { n: number }).n;
     const writer = new SqliteTelemetryWriter(dir, pino({ level: 'silent' }), {
       journalDir: join(dir, 'telemetry-journal'),
       nextSeq: 1,
+      file: TELEMETRY_FILE,
       storedLatest: () => new Map(),
       groupMs: 3_600_000, // only size, a reader or close starts a transaction here
       groupPoints: 100,

@@ -1,7 +1,7 @@
 import { type Alarm, type AlarmSeverity, type AlarmStatus, emptyCounts, isOpen } from '../../alarms/model.js';
 import type { AlarmActorNote, AlarmRaise, AlarmStore } from '../alarms.js';
 import { toPage } from '../page.js';
-import { type SqliteDb, statementCache, writeWhenFree } from './database.js';
+import { type SqliteDb, statementCache } from './database.js';
 
 interface Row {
   seq: number;
@@ -106,19 +106,19 @@ export function createSqliteAlarmStore(db: SqliteDb): AlarmStore {
   );
   return {
     async raise(id, r) {
-      return writeWhenFree(db, () => raiseTx(id, r));
+      return raiseTx(id, r);
     },
     async acknowledge(tenant, id, n) {
-      return writeWhenFree(db, () => moveTx(tenant, id, 'acknowledged', n));
+      return moveTx(tenant, id, 'acknowledged', n);
     },
     async clear(tenant, id, n) {
-      return writeWhenFree(db, () => moveTx(tenant, id, 'cleared', n));
+      return moveTx(tenant, id, 'cleared', n);
     },
     async clearOpen(tenant, dedupKey, n) {
       const open = prepare(
         `SELECT id FROM alarms WHERE tenant = ? AND dedup_key = ? AND status != 'cleared'`,
       ).get(tenant, dedupKey) as { id: string } | undefined;
-      return open && writeWhenFree(db, () => moveTx(tenant, open.id, 'cleared', n));
+      return open && moveTx(tenant, open.id, 'cleared', n);
     },
     async comment(tenant, id, c) {
       note(tenant, id, { at: c.at, by: c.author, comment: c.text });

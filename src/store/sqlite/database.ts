@@ -48,36 +48,13 @@ export function openSqlite(dataDir: string, file = 'plexus.db'): SqliteDb {
   return db;
 }
 
-/** How long a write waits for the write lock before it fails (SQLITE_BUSY). */
-const BUSY_TIMEOUT_MS = 5000;
-
-const isBusy = (err: unknown): boolean =>
-  typeof (err as { code?: unknown }).code === 'string' &&
-  (err as { code: string }).code.startsWith('SQLITE_BUSY');
-
 /**
- * A write on the main connection that does not hold the event loop while
- * the telemetry writer thread has the write lock: SQLite's own busy wait
- * sleeps in the calling thread (1, 2, 5, 10 … 100 ms steps), which would
- * stall every PUBACK behind a rule's alarm or outbox write. Instead the
- * write is tried with no busy wait and, when the lock is taken, tried again
- * after yielding, for up to the same 5 s. `write` must be one statement or
- * one transaction (all or nothing), so trying again is safe.
+ * How long a write waits for the write lock before it fails (SQLITE_BUSY).
+ * In a running Plexus nothing else writes plexus.db (one process per data
+ * directory; telemetry's writer thread has telemetry.db), so this only
+ * covers tools opening the file beside it.
  */
-export async function writeWhenFree<T>(db: SqliteDb, write: () => T): Promise<T> {
-  const deadline = Date.now() + BUSY_TIMEOUT_MS;
-  for (let attempt = 0; ; attempt++) {
-    db.pragma('busy_timeout = 0');
-    try {
-      return write();
-    } catch (err) {
-      if (!isBusy(err) || Date.now() > deadline) throw err;
-    } finally {
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    }
-    await new Promise((r) => (attempt < 2 ? setImmediate(r) : setTimeout(r, Math.min(attempt, 10))));
-  }
-}
+const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Applies pending migrations, each in its own IMMEDIATE transaction (so two

@@ -6,7 +6,7 @@ import { createSqliteAlarmStore } from './alarms.js';
 import { createSqliteAuditStore } from './audit.js';
 import { createSqliteAuthStore } from './auth.js';
 import { createSqliteCommandStore } from './commands.js';
-import { type MigrationResult, migrateSqlite, openSqlite } from './database.js';
+import { type MigrationResult, migrateSqlite, openSqlite, type SqliteDb } from './database.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
 import { createSqliteMqttStore } from './mqtt.js';
 import { createSqliteOutboxStore } from './outbox.js';
@@ -15,39 +15,52 @@ import { createSqliteRuleStateStore } from './rule-state.js';
 import { createSqliteRuleStore } from './rules.js';
 import { createSqliteTelemetryStore } from './telemetry.js';
 import { recoverJournal } from './telemetry-recover.js';
+import { moveTelemetryOut, TELEMETRY_FILE, TELEMETRY_MIGRATIONS } from './telemetry-schema.js';
 import { SqliteTelemetryWriter } from './telemetry-writer.js';
 import { createSqliteTwinStore } from './twin.js';
 
 /**
- * Opens (creating if needed) and migrates the SQLite database in `dataDir`,
- * takes the data directory for this process (the telemetry journal has one
- * owner) and applies what the journal holds that the database does not.
+ * Opens (creating if needed) and migrates the SQLite databases in `dataDir`
+ * (plexus.db, and telemetry.db for telemetry: telemetry-schema.ts), takes
+ * the data directory for this process (the telemetry journal has one owner)
+ * and applies what the journal holds that the database does not.
  */
 export function createSqliteStores(
   dataDir: string,
   log: Logger = pino({ level: 'silent' }),
 ): Stores & { readonly migrations: MigrationResult[] } {
   const db = openSqlite(dataDir);
+  let tdb: SqliteDb | undefined;
   let migrations: MigrationResult[];
   try {
-    migrations = migrateSqlite(db);
+    tdb = openSqlite(dataDir, TELEMETRY_FILE);
+    const telemetryMigrations = migrateSqlite(tdb, TELEMETRY_MIGRATIONS);
+    const moved = moveTelemetryOut(db, tdb);
+    if (moved) log.info({ points: moved }, `telemetry moved from plexus.db to ${TELEMETRY_FILE}`);
+    migrations = [
+      ...migrateSqlite(db),
+      ...telemetryMigrations.map((m) => ({ ...m, name: `${TELEMETRY_FILE}: ${m.name}` })),
+    ];
   } catch (err) {
+    tdb?.close();
     db.close();
     throw err;
   }
+  const telemetryDb = tdb;
   let lock: DataDirLock | undefined;
   let telemetryWriter: SqliteTelemetryWriter;
   try {
     lock = lockDataDir(dataDir);
     const journalDir = join(dataDir, 'telemetry-journal');
-    const { nextSeq } = recoverJournal(journalDir, db, log);
-    const latestTs = db.prepare(
+    const { nextSeq } = recoverJournal(journalDir, telemetryDb, log);
+    const latestTs = telemetryDb.prepare(
       `SELECT s.key, l.ts FROM telemetry_series s JOIN telemetry_latest l ON l.series = s.id
        WHERE s.tenant = ? AND s.device = ?`,
     );
     telemetryWriter = new SqliteTelemetryWriter(dataDir, log, {
       journalDir,
       nextSeq,
+      file: TELEMETRY_FILE,
       storedLatest: (tenant, device) => {
         const rows = latestTs.all(tenant, device) as { key: string; ts: number }[];
         return new Map(rows.map((r) => [r.key, r.ts]));
@@ -55,6 +68,7 @@ export function createSqliteStores(
     });
   } catch (err) {
     lock?.release();
+    telemetryDb.close();
     db.close();
     throw err;
   }
@@ -66,7 +80,7 @@ export function createSqliteStores(
     auth: createSqliteAuthStore(db),
     audit: createSqliteAuditStore(db),
     mqtt: createSqliteMqttStore(db),
-    telemetry: createSqliteTelemetryStore(db, () => telemetryWriter.settled()),
+    telemetry: createSqliteTelemetryStore(telemetryDb, () => telemetryWriter.settled()),
     telemetryWriter,
     twins: createSqliteTwinStore(db),
     commands: createSqliteCommandStore(db),
@@ -81,6 +95,7 @@ export function createSqliteStores(
       if (!db.open) return;
       await telemetryWriter.close();
       registry.flush();
+      telemetryDb.close();
       db.close();
       lock?.release();
     },

@@ -1,3 +1,5 @@
+import { JOURNAL_STATE_SQL, TELEMETRY_TABLES, TELEMETRY_TABLES_SQL } from './telemetry-schema.js';
+
 /**
  * Versioned migrations of the SQLite schema. Each runs in its own
  * transaction with its version row, so a failure leaves the schema as it was.
@@ -177,83 +179,12 @@ CREATE TABLE mqtt_retained (
   {
     version: 3,
     name: 'telemetry: series, raw points, rollups, latest values, events',
-    sql: `
--- One row per (tenant, device, key): points refer to it by integer (ARCHITECTURE §7).
-CREATE TABLE telemetry_series (
-  id INTEGER PRIMARY KEY,
-  tenant TEXT NOT NULL,
-  device TEXT NOT NULL,
-  key TEXT NOT NULL,
-  UNIQUE (tenant, device, key)
-) STRICT;
-
--- kind: 0 number (num), 1 boolean (num 0/1), 2 string (txt). One point per series and ms.
-CREATE TABLE telemetry (
-  series INTEGER NOT NULL,
-  ts INTEGER NOT NULL,
-  kind INTEGER NOT NULL,
-  num REAL,
-  txt TEXT,
-  PRIMARY KEY (series, ts)
-) STRICT, WITHOUT ROWID;
-
--- Rollups of numeric points, maintained as data arrives; bucket = start of the minute/hour in ms.
-CREATE TABLE telemetry_1m (
-  series INTEGER NOT NULL,
-  bucket INTEGER NOT NULL,
-  count INTEGER NOT NULL,
-  min REAL NOT NULL,
-  max REAL NOT NULL,
-  sum REAL NOT NULL,
-  first_ts INTEGER NOT NULL,
-  first REAL NOT NULL,
-  last_ts INTEGER NOT NULL,
-  last REAL NOT NULL,
-  PRIMARY KEY (series, bucket)
-) STRICT, WITHOUT ROWID;
-
-CREATE TABLE telemetry_1h (
-  series INTEGER NOT NULL,
-  bucket INTEGER NOT NULL,
-  count INTEGER NOT NULL,
-  min REAL NOT NULL,
-  max REAL NOT NULL,
-  sum REAL NOT NULL,
-  first_ts INTEGER NOT NULL,
-  first REAL NOT NULL,
-  last_ts INTEGER NOT NULL,
-  last REAL NOT NULL,
-  PRIMARY KEY (series, bucket)
-) STRICT, WITHOUT ROWID;
-
-CREATE TABLE telemetry_latest (
-  series INTEGER PRIMARY KEY,
-  ts INTEGER NOT NULL,
-  kind INTEGER NOT NULL,
-  num REAL,
-  txt TEXT
-) STRICT;
-
-CREATE TABLE device_events (
-  id INTEGER PRIMARY KEY,
-  tenant TEXT NOT NULL,
-  device TEXT NOT NULL,
-  ts INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  data TEXT NOT NULL
-) STRICT;
-CREATE INDEX device_events_device ON device_events(tenant, device, ts);
-`,
+    sql: TELEMETRY_TABLES_SQL,
   },
   {
     version: 4,
     name: 'telemetry: journal records applied',
-    sql: `
--- The highest telemetry journal record whose data is in the tables above, updated in the
--- same transaction as the data: a restart replays exactly the records after it.
-CREATE TABLE telemetry_journal_state (seq INTEGER NOT NULL) STRICT;
-INSERT INTO telemetry_journal_state (seq) VALUES (0);
-`,
+    sql: JOURNAL_STATE_SQL,
   },
   {
     version: 5,
@@ -414,6 +345,31 @@ CREATE TABLE outbox (
 ) STRICT;
 CREATE INDEX outbox_due ON outbox(next_at) WHERE status = 'pending';
 CREATE INDEX outbox_tenant ON outbox(tenant, seq);
+`,
+  },
+  {
+    version: 9,
+    name: 'telemetry moved to telemetry.db',
+    // Copied there first (telemetry-schema.ts moveTelemetryOut): the telemetry writer's long
+    // commits no longer hold the lock that alarms, the outbox and sessions write under.
+    sql: TELEMETRY_TABLES.map((t) => `DROP TABLE ${t};`).join('\n'),
+  },
+  {
+    version: 10,
+    name: 'rule state: one row per device',
+    sql: `
+-- All rule states of one device in one row (rule name -> [version, state, firing, last_action_at]):
+-- a snapshot writes one row per changed device instead of one per rule and device.
+CREATE TABLE rule_states (
+  tenant TEXT NOT NULL,
+  device TEXT NOT NULL,
+  states TEXT NOT NULL,
+  PRIMARY KEY (tenant, device)
+) STRICT;
+INSERT INTO rule_states (tenant, device, states)
+  SELECT tenant, device, json_group_object(rule, json_array(version, json(state), firing, last_action_at))
+  FROM rule_state GROUP BY tenant, device;
+DROP TABLE rule_state;
 `,
   },
 ];

@@ -1,5 +1,5 @@
 import type { OutboxItem, OutboxStore } from '../outbox.js';
-import { type SqliteDb, statementCache, writeWhenFree } from './database.js';
+import { type SqliteDb, statementCache } from './database.js';
 
 interface Row {
   id: string;
@@ -55,7 +55,7 @@ export function createSqliteOutboxStore(db: SqliteDb): OutboxStore {
   });
   return {
     async add(items) {
-      await writeWhenFree(db, () => addTx(items));
+      addTx(items);
     },
     async due(now, limit) {
       return (
@@ -65,22 +65,21 @@ export function createSqliteOutboxStore(db: SqliteDb): OutboxStore {
       ).map(toItem);
     },
     async done(id, at) {
-      await writeWhenFree(db, () =>
-        prepare(
-          `UPDATE outbox SET status = 'done', done_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`,
-        ).run(at, id),
-      );
+      prepare(
+        `UPDATE outbox SET status = 'done', done_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`,
+      ).run(at, id);
     },
     async failed(id, error, nextAt) {
-      await writeWhenFree(db, () =>
-        nextAt === undefined
-          ? prepare(
-              `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`,
-            ).run(error, id)
-          : prepare(
-              'UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ?',
-            ).run(error, nextAt, id),
-      );
+      if (nextAt === undefined)
+        prepare(
+          `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`,
+        ).run(error, id);
+      else
+        prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ?').run(
+          error,
+          nextAt,
+          id,
+        );
     },
     async list(tenant, q) {
       const where = ['tenant = ?'];

@@ -1,62 +1,74 @@
-import type { RuleStateRow, RuleStateStore } from '../rule-state.js';
-import { type SqliteDb, statementCache, writeWhenFree } from './database.js';
+import type { DeviceRuleStates, RuleStateRow, RuleStateStore } from '../rule-state.js';
+import { type SqliteDb, statementCache } from './database.js';
+
+/** A device's states as stored: rule name → [version, state, firing 0/1, lastActionAt]. */
+type Stored = Record<string, [number, unknown, number, number | null]>;
 
 export function createSqliteRuleStateStore(db: SqliteDb): RuleStateStore {
   const prepare = statementCache(db);
-  const saveTx = db.transaction((rows: readonly RuleStateRow[]) => {
+  const saveTx = db.transaction((devices: readonly DeviceRuleStates[]) => {
     const upsert = prepare(
-      `INSERT INTO rule_state (tenant, rule, version, device, state, firing, last_action_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tenant, rule, device) DO UPDATE SET version = excluded.version, state = excluded.state,
-         firing = excluded.firing, last_action_at = excluded.last_action_at`,
+      `INSERT INTO rule_states (tenant, device, states) VALUES (?, ?, ?)
+       ON CONFLICT (tenant, device) DO UPDATE SET states = excluded.states`,
     );
-    for (const r of rows) {
-      upsert.run(
-        r.tenant,
-        r.rule,
-        r.version,
-        r.device,
-        JSON.stringify(r.state),
-        r.firing ? 1 : 0,
-        r.lastActionAt,
-      );
+    const remove = prepare('DELETE FROM rule_states WHERE tenant = ? AND device = ?');
+    for (const d of devices) {
+      const stored: Stored = {};
+      let any = false;
+      for (const [rule, s] of Object.entries(d.rules)) {
+        stored[rule] = [s.version, s.state, s.firing ? 1 : 0, s.lastActionAt];
+        any = true;
+      }
+      if (any) upsert.run(d.tenant, d.device, JSON.stringify(stored));
+      else remove.run(d.tenant, d.device);
     }
   });
   return {
     async loadAll() {
-      const rows = prepare('SELECT * FROM rule_state').all() as {
+      const rows = prepare('SELECT tenant, device, states FROM rule_states').all() as {
         tenant: string;
-        rule: string;
-        version: number;
         device: string;
-        state: string;
-        firing: number;
-        last_action_at: number | null;
+        states: string;
       }[];
-      return rows.map((r) => ({
-        tenant: r.tenant,
-        rule: r.rule,
-        version: r.version,
-        device: r.device,
-        state: JSON.parse(r.state),
-        firing: r.firing === 1,
-        lastActionAt: r.last_action_at,
-      }));
+      const out: RuleStateRow[] = [];
+      for (const r of rows) {
+        for (const [rule, [version, state, firing, lastActionAt]] of Object.entries(
+          JSON.parse(r.states) as Stored,
+        )) {
+          out.push({
+            tenant: r.tenant,
+            rule,
+            version,
+            device: r.device,
+            state,
+            firing: firing === 1,
+            lastActionAt,
+          });
+        }
+      }
+      return out;
     },
-    async saveMany(rows) {
-      if (rows.length > 0) await writeWhenFree(db, () => saveTx(rows));
+    async saveDevices(devices) {
+      if (devices.length > 0) saveTx(devices);
     },
     async delete(tenant, filter) {
       const where = ['tenant = ?'];
       const args: string[] = [tenant];
-      if (filter.rule !== undefined) {
-        where.push('rule = ?');
-        args.push(filter.rule);
-      }
       if (filter.device !== undefined) {
         where.push('device = ?');
         args.push(filter.device);
       }
-      prepare(`DELETE FROM rule_state WHERE ${where.join(' AND ')}`).run(...args);
+      if (filter.rule === undefined) {
+        prepare(`DELETE FROM rule_states WHERE ${where.join(' AND ')}`).run(...args);
+        return;
+      }
+      // Rule names are ids (letters, digits, ".", "_", "-"); quoted, the path takes them literally.
+      const path = `$.${JSON.stringify(filter.rule)}`;
+      prepare(`UPDATE rule_states SET states = json_remove(states, ?) WHERE ${where.join(' AND ')}`).run(
+        path,
+        ...args,
+      );
+      prepare(`DELETE FROM rule_states WHERE ${where.join(' AND ')} AND states = '{}'`).run(...args);
     },
   };
 }
