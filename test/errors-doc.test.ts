@@ -12,6 +12,7 @@ import { AppErrors } from '../src/core/listen.js';
 import { RegistryErrors } from '../src/registry/errors.js';
 import { RuleErrors } from '../src/rules/errors.js';
 import { StoreErrors } from '../src/store/errors.js';
+import { TransferErrors } from '../src/store/transfer/errors.js';
 import { TelemetryErrors } from '../src/telemetry/errors.js';
 import { DeviceHttpErrors } from '../src/transports/http/errors.js';
 import { TwinErrors } from '../src/twin/errors.js';
@@ -21,6 +22,7 @@ const CATALOGUES: ErrorCatalogue[] = [
   CoreErrors,
   ConfigErrors,
   StoreErrors,
+  TransferErrors,
   ApiErrors,
   AppErrors,
   AuthErrors,

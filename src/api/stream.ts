@@ -30,6 +30,8 @@ interface Client {
   kinds: Set<Kind>;
   subscribed: boolean;
   dropped: number;
+  /** The login under way or done (header or `auth` message): later messages wait for it. */
+  login?: Promise<void>;
 }
 
 export interface StreamDeps {
@@ -149,6 +151,7 @@ export function createLiveStream(deps: StreamDeps) {
     c.tenant = tenant;
   }
 
+  /** Handles one client message; an `auth` one leaves its login in `c.login`. */
   function onMessage(c: Client, raw: string, address: string): void {
     let msg: { type?: unknown; token?: unknown; tenant?: unknown; devices?: unknown; kinds?: unknown };
     try {
@@ -163,7 +166,7 @@ export function createLiveStream(deps: StreamDeps) {
         return;
       }
       const tenant = typeof msg.tenant === 'string' ? msg.tenant : undefined;
-      login(c, msg.token, tenant, address).then(
+      c.login = login(c, msg.token, tenant, address).then(
         () => send(c, { type: 'ready', tenant: c.tenant }),
         (err: Error) => {
           send(c, { type: 'error', message: err.message });
@@ -213,12 +216,16 @@ export function createLiveStream(deps: StreamDeps) {
       if (!c.principal) ws.close(4401, 'authenticate within 10 seconds');
     }, AUTH_TIMEOUT_MS);
     timer.unref();
+    // Messages are handled in order, each after any login under way: a client that
+    // subscribes right after the socket opens must not be told to authenticate first
+    // while its Authorization header is still being checked (a store round trip).
+    let chain: Promise<void> = Promise.resolve();
     ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        send(c, { type: 'error', message: 'messages are JSON text' });
-        return;
-      }
-      onMessage(c, data.toString(), address);
+      chain = chain.then(async () => {
+        await c.login; // settled either way: login() failures are answered inside
+        if (isBinary) send(c, { type: 'error', message: 'messages are JSON text' });
+        else onMessage(c, data.toString(), address);
+      });
     });
     ws.on('close', () => {
       clearTimeout(timer);
@@ -229,7 +236,7 @@ export function createLiveStream(deps: StreamDeps) {
     const bearer = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
     if (bearer) {
       const asked = req.headers['plexus-tenant'];
-      login(c, bearer, typeof asked === 'string' ? asked : undefined, address).then(
+      c.login = login(c, bearer, typeof asked === 'string' ? asked : undefined, address).then(
         () => send(c, { type: 'ready', tenant: c.tenant }),
         (err: Error) => {
           send(c, { type: 'error', message: err.message });

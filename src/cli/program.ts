@@ -15,6 +15,7 @@ import { registerTwin } from './commands/twin.js';
 import { registerUsers } from './commands/users.js';
 import type { GlobalOptions } from './context.js';
 import { runInit } from './init.js';
+import { registerMigrate } from './migrate.js';
 import { runStart, type StartOptions } from './start.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -51,7 +52,9 @@ function registerServer(program: Command): void {
  */
 export function buildProgram(): Command {
   const program = new Command('plexus')
-    .description('Plexus, an open M2M/IoT platform: run it (start, init) and manage it over its REST API')
+    .description(
+      'Plexus, an open M2M/IoT platform: run it (start, init), move its store (migrate) and manage it over its REST API',
+    )
     .version(VERSION, '-V, --version')
     .addOption(new Option('--url <url>', 'Plexus server URL').env('PLEXUS_URL').default(DEFAULT_URL))
     .addOption(new Option('--api-key <key>', 'API key to use instead of a saved login').env('PLEXUS_API_KEY'))
@@ -61,6 +64,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .exitOverride();
   registerServer(program);
+  registerMigrate(program);
   registerSession(program);
   registerDevices(program);
   registerProfiles(program);

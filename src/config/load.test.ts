@@ -124,3 +124,26 @@ test('a TLS certificate without its key is refused, naming the missing one', () 
   );
   assert.match(err.message, /mqtts\.key: is required when cert is set/);
 });
+
+test('PLEXUS_STORE_URL alone selects PostgreSQL; kind and url must agree', () => {
+  const url = 'postgres://plexus:secret@db.example:5432/plexus';
+  const pg = loadConfig({ cwd: dir(), env: { PLEXUS_STORE_URL: url } });
+  assert.deepEqual(pg.store, { kind: 'postgres', url, poolSize: 10, tls: 'off' });
+  assert.equal(loadConfig({ cwd: dir(), env: {} }).store.kind, 'sqlite');
+
+  const noUrl = failure(() => loadConfig({ cwd: dir(), env: { PLEXUS_STORE_KIND: 'postgres' } }));
+  assert.match(noUrl.message, /store\.url: is required when store\.kind is postgres/);
+  const both = failure(() =>
+    loadConfig({ cwd: dir(), env: { PLEXUS_STORE_KIND: 'sqlite', PLEXUS_STORE_URL: url } }),
+  );
+  assert.match(both.message, /store\.kind: is sqlite, but store\.url is set/);
+  const notPg = failure(() => loadConfig({ cwd: dir(), env: { PLEXUS_STORE_URL: 'mysql://db/plexus' } }));
+  assert.deepEqual(
+    (notPg.errors ?? []).map((e) => e.path),
+    ['store.url'],
+  );
+  const pool = failure(() =>
+    loadConfig({ cwd: dir(), env: { PLEXUS_STORE_URL: url, PLEXUS_STORE_POOL_SIZE: '0' } }),
+  );
+  assert.match(pool.message, /store\.poolSize/);
+});

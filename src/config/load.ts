@@ -120,6 +120,13 @@ function crossFieldErrors(c: Config): FieldError[] {
       });
     }
   }
+  if (c.store.kind === 'postgres' && c.store.url === undefined)
+    out.push({ path: '/store/url', message: 'is required when store.kind is postgres' });
+  if (c.store.kind === 'sqlite' && c.store.url !== undefined)
+    out.push({
+      path: '/store/kind',
+      message: 'is sqlite, but store.url is set (use postgres, or unset store.url)',
+    });
   return out;
 }
 
@@ -156,6 +163,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     }
   }
 
+  // A PostgreSQL URL alone selects PostgreSQL (PLEXUS_STORE_URL=postgres://… is all it takes).
+  const store = merged.store as Record<string, unknown> | undefined;
+  if (store?.url !== undefined && store.kind === undefined) store.kind = 'postgres';
   const value = Value.Default(ConfigSchema, merged) as Record<string, unknown>;
   const errors = toFieldErrors(Value.Errors(ConfigSchema, value));
   if (errors.length === 0) errors.push(...crossFieldErrors(value as Config));

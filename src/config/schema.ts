@@ -158,9 +158,28 @@ export const ConfigSchema = Type.Object(
     ),
     store: Type.Object(
       {
-        kind: Type.Enum(['sqlite'], {
+        kind: Type.Enum(['sqlite', 'postgres'], {
           default: 'sqlite',
-          description: 'Storage engine. SQLite in the data directory (WAL mode).',
+          description:
+            'Storage engine: sqlite (files in the data directory, WAL mode) or postgres (store.url). Setting store.url alone selects postgres.',
+        }),
+        url: Type.Optional(
+          Type.String({
+            pattern: '^postgres(ql)?://',
+            description:
+              'PostgreSQL connection URL, postgres://user:password@host:5432/database (libpq parameters such as sslmode may follow ?).',
+          }),
+        ),
+        poolSize: Type.Integer({
+          minimum: 1,
+          maximum: 500,
+          default: 10,
+          description: 'PostgreSQL connections kept at most by this process.',
+        }),
+        tls: Type.Enum(['off', 'verify', 'no-verify'], {
+          default: 'off',
+          description:
+            'TLS to PostgreSQL: off, verify (the server certificate against the system CAs) or no-verify (encrypted, certificate not checked).',
         }),
       },
       { additionalProperties: false, default: {} },

@@ -142,6 +142,11 @@ export function createRuleService(deps: RuleDeps) {
     return { rule: toRule(saved.rule), change: saved.change };
   }
 
+  /** Enabled rules as actions read them on every transition, until the rule changes. */
+  const cache = new Map<string, Promise<LoadedRule | undefined>>();
+  const CACHE_MAX = 10_000;
+  bus.subscribe(OWNER, 'rule-changed', (c) => cache.delete(`${c.tenant}\u0000${c.name}`));
+
   // Not 'rules': that owner is the engine's, and stop() removes all of an owner's listeners.
   bus.subscribe(OWNER, 'registry', (change) => {
     if (change.kind !== 'tenant-deleted') return;
@@ -233,6 +238,21 @@ export function createRuleService(deps: RuleDeps) {
     async current(tenant: string, name: string): Promise<LoadedRule | undefined> {
       const r = await store.get(tenant, name);
       return r?.enabled ? loaded(r) : undefined;
+    },
+    /**
+     * `current`, cached until `rule-changed`: rule actions look their rule up
+     * on every transition, and on PostgreSQL each lookup is a round trip.
+     */
+    cached(tenant: string, name: string): Promise<LoadedRule | undefined> {
+      const key = `${tenant}\u0000${name}`;
+      let p = cache.get(key);
+      if (!p) {
+        if (cache.size >= CACHE_MAX) cache.clear();
+        p = this.current(tenant, name);
+        cache.set(key, p);
+        p.catch(() => cache.delete(key));
+      }
+      return p;
     },
     stop(): void {
       bus.unsubscribeAll(OWNER);

@@ -106,9 +106,12 @@ export function createIngest(deps: IngestDeps) {
     const valid: { type: string; ts: number; data: Record<string, unknown> }[] = [];
     for (const e of data.events) {
       const ts = e.ts === undefined ? u.ts : Math.round(e.ts);
+      const at = e.index === undefined ? {} : { index: e.index };
       const bad = timestampProblem(ts, u.ts, profile.retentionDays);
-      if (bad)
-        rejected.push({ ...(e.index === undefined ? {} : { index: e.index }), key: 'ts', reason: bad });
+      if (bad) rejected.push({ ...at, key: 'ts', reason: bad });
+      // PostgreSQL text cannot hold U+0000 (the event's data is JSON text, where it is escaped).
+      else if (e.type.includes('\u0000'))
+        rejected.push({ ...at, key: 'type', reason: 'must not contain the character U+0000' });
       else valid.push({ type: e.type, ts, data: e.data });
     }
     if (rejected.length > 0) metrics.events.inc({ result: 'rejected' }, rejected.length);

@@ -59,11 +59,21 @@ export function validatePoints(
   for (const p of points) {
     const ts = p.ts === undefined ? stamp : Math.round(p.ts);
     const bad =
-      timestampProblem(ts, receivedAt, profile.retentionDays) ?? valueProblem(p, profile.telemetry[p.key]);
+      timestampProblem(ts, receivedAt, profile.retentionDays) ??
+      nulProblem(p) ??
+      valueProblem(p, profile.telemetry[p.key]);
     if (bad) rejected.push({ key: p.key, reason: bad });
     else valid.push({ key: p.key, ts, value: p.value });
   }
   return { valid, rejected };
+}
+
+/** U+0000 in a key or text value: PostgreSQL text cannot hold it, so no backend takes it. */
+function nulProblem(p: { key: string; value: Scalar }): string | undefined {
+  if (p.key.includes('\u0000')) return 'keys must not contain the character U+0000';
+  if (typeof p.value === 'string' && p.value.includes('\u0000'))
+    return 'text values must not contain the character U+0000';
+  return undefined;
 }
 
 function valueProblem(

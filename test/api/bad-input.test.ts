@@ -60,6 +60,27 @@ describe('bad input gets a precise problem+json and writes nothing', () => {
     assert.equal((await admin.get<DeviceBody>('/api/v1/devices/keep')).body.status, 'unknown');
   });
 
+  test('U+0000 in any string (PostgreSQL text cannot hold it) is refused on every backend', async () => {
+    const p = assertProblem(
+      await admin.post('/api/v1/devices', {
+        id: 'nul-1',
+        name: 'bad\u0000name',
+        labels: { 'si\u0000te': 'a' },
+      }),
+      400,
+      'API_VALIDATION',
+    );
+    assert.match(p.detail, /\/body\/name: must not contain the character U\+0000/);
+    const q = assertProblem(
+      await admin.patch('/api/v1/devices/keep', { labels: { 'si\u0000te': 'a' } }),
+      400,
+      'API_VALIDATION',
+    );
+    assert.deepEqual(errorPaths(q), ['/body/labels/si\u0000te']);
+    assert.deepEqual(await deviceIds(), ['keep']);
+    assert.deepEqual((await admin.get<DeviceBody>('/api/v1/devices/keep')).body.labels, {});
+  });
+
   test('wrong types are reported all at once and not coerced', async () => {
     const p = assertProblem(
       await admin.post('/api/v1/devices', { id: 42, enabled: 'yes', labels: { site: 1 }, groups: 'g-ok' }),

@@ -87,15 +87,18 @@ describe('rule actions', () => {
     // Command and twin and publish are carried out at once.
     await waitUntil(() => published.length === 1, 3000, 'publish');
     assert.deepEqual(published, ['alerts/sensor-1 {"reading":95}']);
-    const cmds = await api.get<{ items: { name: string; params: unknown; actor: string }[] }>(
-      '/api/v1/devices/valve-1/commands',
-    );
-    assert.deepEqual(
-      cmds.body.items.map((c) => [c.name, c.params, c.actor]),
-      [['close', { because: 'sensor-1 at 95' }, 'rule:too-hot']],
-    );
-    const twin = await api.get<{ desired: unknown }>('/api/v1/devices/sensor-1/twin');
-    assert.deepEqual(twin.body.desired, { mode: 'cooling' });
+    // The three actions run concurrently: the publish arriving does not mean the others are done.
+    await eventually(async () => {
+      const cmds = await api.get<{ items: { name: string; params: unknown; actor: string }[] }>(
+        '/api/v1/devices/valve-1/commands',
+      );
+      assert.deepEqual(
+        cmds.body.items.map((c) => [c.name, c.params, c.actor]),
+        [['close', { because: 'sensor-1 at 95' }, 'rule:too-hot']],
+      );
+      const twin = await api.get<{ desired: unknown }>('/api/v1/devices/sensor-1/twin');
+      assert.deepEqual(twin.body.desired, { mode: 'cooling' });
+    });
 
     // The webhook: refused twice (503), then delivered; waits of 1 s and 2 s between the tries.
     await waitUntil(() => hits.length === 3, 8000, 'webhook delivered on the third try');
@@ -109,13 +112,16 @@ describe('rule actions', () => {
     const expected = `sha256=${createHmac('sha256', SECRET).update(h3.body).digest('hex')}`;
     assert.equal(h3.headers['x-plexus-signature'], expected);
 
-    // The outbox shows what was done (secrets hidden) and after how many attempts.
-    const done = await api.get<{
-      items: { kind: string; attempts: number; status: string; action: { secret?: string } }[];
-    }>('/api/v1/actions?rule=too-hot');
-    const webhook = done.body.items.find((i) => i.kind === 'webhook');
-    assert.deepEqual([webhook?.status, webhook?.attempts, webhook?.action.secret], ['done', 3, '(hidden)']);
-    assert.deepEqual(done.body.items.map((i) => i.kind).sort(), ['command', 'publish', 'twin', 'webhook']);
+    // The outbox shows what was done (secrets hidden) and after how many attempts; the third
+    // try is marked done just after the receiver answered it.
+    await eventually(async () => {
+      const done = await api.get<{
+        items: { kind: string; attempts: number; status: string; action: { secret?: string } }[];
+      }>('/api/v1/actions?rule=too-hot');
+      const webhook = done.body.items.find((i) => i.kind === 'webhook');
+      assert.deepEqual([webhook?.status, webhook?.attempts, webhook?.action.secret], ['done', 3, '(hidden)']);
+      assert.deepEqual(done.body.items.map((i) => i.kind).sort(), ['command', 'publish', 'twin', 'webhook']);
+    });
 
     // It stops holding, and fires again within the hour: throttled, nothing new is sent.
     await send(t0 + 1000, 50);
@@ -126,3 +132,16 @@ describe('rule actions', () => {
     await Promise.all([end(device), end(watcher)]);
   });
 });
+
+/** Retries `check` until it passes or `ms` run out (then its last failure is thrown). */
+async function eventually(check: () => Promise<void>, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -6,16 +6,17 @@ import { createSqliteAlarmStore } from './alarms.js';
 import { createSqliteAuditStore } from './audit.js';
 import { createSqliteAuthStore } from './auth.js';
 import { createSqliteCommandStore } from './commands.js';
-import { type MigrationResult, migrateSqlite, openSqlite, type SqliteDb } from './database.js';
+import type { MigrationResult } from './database.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
 import { createSqliteMqttStore } from './mqtt.js';
+import { openSqliteFiles } from './open.js';
 import { createSqliteOutboxStore } from './outbox.js';
 import { createSqliteRegistryStore } from './registry.js';
 import { createSqliteRuleStateStore } from './rule-state.js';
 import { createSqliteRuleStore } from './rules.js';
 import { createSqliteTelemetryStore } from './telemetry.js';
 import { recoverJournal } from './telemetry-recover.js';
-import { moveTelemetryOut, TELEMETRY_FILE, TELEMETRY_MIGRATIONS } from './telemetry-schema.js';
+import { TELEMETRY_FILE } from './telemetry-schema.js';
 import { SqliteTelemetryWriter } from './telemetry-writer.js';
 import { createSqliteTwinStore } from './twin.js';
 
@@ -29,24 +30,7 @@ export function createSqliteStores(
   dataDir: string,
   log: Logger = pino({ level: 'silent' }),
 ): Stores & { readonly migrations: MigrationResult[] } {
-  const db = openSqlite(dataDir);
-  let tdb: SqliteDb | undefined;
-  let migrations: MigrationResult[];
-  try {
-    tdb = openSqlite(dataDir, TELEMETRY_FILE);
-    const telemetryMigrations = migrateSqlite(tdb, TELEMETRY_MIGRATIONS);
-    const moved = moveTelemetryOut(db, tdb);
-    if (moved) log.info({ points: moved }, `telemetry moved from plexus.db to ${TELEMETRY_FILE}`);
-    migrations = [
-      ...migrateSqlite(db),
-      ...telemetryMigrations.map((m) => ({ ...m, name: `${TELEMETRY_FILE}: ${m.name}` })),
-    ];
-  } catch (err) {
-    tdb?.close();
-    db.close();
-    throw err;
-  }
-  const telemetryDb = tdb;
+  const { db, tdb: telemetryDb, migrations } = openSqliteFiles(dataDir, log);
   let lock: DataDirLock | undefined;
   let telemetryWriter: SqliteTelemetryWriter;
   try {
