@@ -1,52 +1,9 @@
-import { type Alarm, type AlarmSeverity, type AlarmStatus, emptyCounts, isOpen } from '../../alarms/model.js';
 import type { AlarmActorNote, AlarmStore } from '../alarms.js';
-import { toPage } from '../page.js';
+import { type AlarmRow, type CountRow, raiseValues, tallyCounts, toAlarm } from '../rows/alarms.js';
 import { inTransaction, type PgPool, type Queryable } from './database.js';
-import { seqBelow } from './seq-cursor.js';
+import { seqPage } from './seq-cursor.js';
 import { statement } from './statement.js';
-
-interface Row {
-  seq: number;
-  id: string;
-  tenant: string;
-  device: string;
-  rule: string | null;
-  type: string;
-  severity: AlarmSeverity;
-  status: AlarmStatus;
-  message: string;
-  details: string | null;
-  raised_at: number;
-  last_at: number;
-  count: number;
-  acknowledged_at: number | null;
-  acknowledged_by: string | null;
-  cleared_at: number | null;
-  cleared_by: string | null;
-}
-
-function toAlarm(r: Row): Alarm {
-  return {
-    id: r.id,
-    tenant: r.tenant,
-    device: r.device,
-    ...(r.rule === null ? {} : { rule: r.rule }),
-    type: r.type,
-    severity: r.severity,
-    status: r.status,
-    message: r.message,
-    ...(r.details === null ? {} : { details: JSON.parse(r.details) }),
-    raisedAt: r.raised_at,
-    lastAt: r.last_at,
-    count: r.count,
-    ...(r.acknowledged_at === null ? {} : { acknowledgedAt: r.acknowledged_at }),
-    ...(r.acknowledged_by === null ? {} : { acknowledgedBy: r.acknowledged_by }),
-    ...(r.cleared_at === null ? {} : { clearedAt: r.cleared_at }),
-    ...(r.cleared_by === null ? {} : { clearedBy: r.cleared_by }),
-  };
-}
-
-const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+import { Where } from './where.js';
 
 const SQL = {
   // Repeat-or-insert as one statement arbitrated by the partial unique index alarms_open: of
@@ -94,8 +51,6 @@ const SQL = {
   deleteDevice: statement('DELETE FROM alarms WHERE tenant = $1 AND device = $2'),
 };
 
-type CountRow = { status: AlarmStatus; severity: AlarmSeverity; n: number };
-
 async function note(c: Queryable, tenant: string, id: string, n: AlarmActorNote): Promise<void> {
   if (n.comment !== undefined) await c.query(SQL.comment([id, tenant, n.at, n.by, n.comment]));
 }
@@ -105,29 +60,16 @@ export function createPgAlarmStore(pool: PgPool): AlarmStore {
   const move = (tenant: string, id: string, to: 'acknowledged' | 'cleared', n: AlarmActorNote) =>
     inTransaction(pool, async (c) => {
       const r = (
-        await c.query<Row>(SQL[to === 'acknowledged' ? 'acknowledge' : 'clear']([n.at, n.by, tenant, id]))
+        await c.query<AlarmRow>(
+          SQL[to === 'acknowledged' ? 'acknowledge' : 'clear']([n.at, n.by, tenant, id]),
+        )
       ).rows[0];
       if (r) await note(c, tenant, id, n);
       return r && toAlarm(r);
     });
   return {
     async raise(id, r) {
-      const row = (
-        await pool.query<Row>(
-          SQL.raise([
-            id,
-            r.tenant,
-            r.device,
-            r.rule ?? null,
-            r.type,
-            r.severity,
-            r.message,
-            r.dedupKey,
-            json(r.details),
-            r.at,
-          ]),
-        )
-      ).rows[0] as Row;
+      const row = (await pool.query<AlarmRow>(SQL.raise(raiseValues(id, r)))).rows[0] as AlarmRow;
       // Ids are fresh per raise: the row carries ours only when this call inserted it.
       return { alarm: toAlarm(row), created: row.id === id };
     },
@@ -145,49 +87,24 @@ export function createPgAlarmStore(pool: PgPool): AlarmStore {
         .rows;
     },
     async get(tenant, id) {
-      const r = (await pool.query<Row>(SQL.get([tenant, id]))).rows[0];
+      const r = (await pool.query<AlarmRow>(SQL.get([tenant, id]))).rows[0];
       return r && toAlarm(r);
     },
     async list(tenant, q) {
-      const where = ['tenant = $1'];
-      const args: unknown[] = [tenant];
-      const eq = (column: string, v: string | undefined) => {
-        if (v === undefined) return;
-        args.push(v);
-        where.push(`${column} = $${args.length}`);
-      };
-      if (q.status === 'open') where.push(`status != 'cleared'`);
-      else eq('status', q.status);
-      eq('severity', q.severity);
-      eq('device', q.device);
-      eq('type', q.type);
-      eq('rule', q.rule);
-      if (q.after !== undefined) {
-        const below = seqBelow(q.after);
-        if (below === undefined) return { items: [] };
-        args.push(below);
-        where.push(`seq < $${args.length}`);
-      }
-      args.push(q.limit + 1);
-      const { rows } = await pool.query<Row>(
-        `SELECT * FROM alarms WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${args.length}`,
-        args,
-      );
-      const page = toPage(rows, q.limit, (r) => String(r.seq));
-      return { ...page, items: page.items.map(toAlarm) };
+      const where = new Where(tenant);
+      if (q.status === 'open') where.raw(`status != 'cleared'`);
+      else where.add('status', q.status);
+      where.add('severity', q.severity);
+      where.add('device', q.device);
+      where.add('type', q.type);
+      where.add('rule', q.rule);
+      return seqPage(pool, 'alarms', where, q, toAlarm);
     },
     async counts(tenant, device) {
       const { rows } = await pool.query<CountRow>(
         device === undefined ? SQL.counts([tenant]) : SQL.deviceCounts([tenant, device]),
       );
-      const { bySeverity, byStatus } = emptyCounts();
-      let total = 0;
-      for (const r of rows) {
-        byStatus[r.status] += r.n;
-        if (!isOpen(r.status)) continue;
-        bySeverity[r.severity] += r.n;
-        total += r.n;
-      }
+      const { total, bySeverity, byStatus } = tallyCounts(rows);
       const devices =
         device === undefined
           ? ((await pool.query<{ n: number }>(SQL.alarming([tenant]))).rows[0]?.n ?? 0)

@@ -4,6 +4,7 @@ import { type AuditRow, toAuditRecord } from '../rows/audit.js';
 import type { PgPool } from './database.js';
 import { seqBelow } from './seq-cursor.js';
 import { statement } from './statement.js';
+import { Where } from './where.js';
 
 const APPEND =
   statement(`INSERT INTO audit_log (ts, tenant, actor, action, resource, resource_id, status, ip, details)
@@ -25,24 +26,18 @@ export function createPgAuditStore(pool: PgPool): AuditStore {
     async list(tenant, q) {
       const below = q.after === undefined ? undefined : seqBelow(q.after);
       if (q.after !== undefined && below === undefined) return { items: [] };
-      const args: unknown[] = [tenant];
-      const where = ['tenant = $1'];
-      const add = (cond: string, value: unknown) => {
-        if (value === undefined) return;
-        args.push(value);
-        where.push(`${cond} $${args.length}`);
-      };
-      add('seq <', below);
-      add('action =', q.action);
-      add('actor =', q.actor);
-      add('resource =', q.resource);
-      add('resource_id =', q.resourceId);
-      add('ts >=', q.from);
-      add('ts <', q.to);
-      args.push(q.limit + 1);
+      const where = new Where(tenant);
+      where.add('seq', below, '<');
+      where.add('action', q.action);
+      where.add('actor', q.actor);
+      where.add('resource', q.resource);
+      where.add('resource_id', q.resourceId);
+      where.add('ts', q.from, '>=');
+      where.add('ts', q.to, '<');
+      const limit = where.param(q.limit + 1);
       const { rows } = await pool.query<AuditRow>(
-        `SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${args.length}`,
-        args,
+        `SELECT * FROM audit_log WHERE ${where} ORDER BY seq DESC LIMIT ${limit}`,
+        where.args,
       );
       return toPage(rows.map(toAuditRecord), q.limit, (r) => String(r.seq));
     },

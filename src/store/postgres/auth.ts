@@ -1,6 +1,14 @@
 import type { AuthStore } from '../auth.js';
 import { toPage } from '../page.js';
-import { type KeyRow, publicKey, type SessionRow, toKey, toUser, type UserRow } from '../rows/auth.js';
+import {
+  type KeyRow,
+  publicKey,
+  type SessionRow,
+  toKey,
+  toSession,
+  toUser,
+  type UserRow,
+} from '../rows/auth.js';
 import { type PgPool, rethrowPgConflict } from './database.js';
 import { statement } from './statement.js';
 
@@ -84,14 +92,7 @@ export function createPgAuthStore(pool: PgPool): AuthStore {
     },
     async getSession(tokenHash) {
       const r = (await pool.query<SessionRow>(SQL.getSession([tokenHash]))).rows[0];
-      return (
-        r && {
-          tokenHash: r.token_hash,
-          username: r.username,
-          createdAt: r.created_at,
-          expiresAt: r.expires_at,
-        }
-      );
+      return r && toSession(r);
     },
     async deleteSession(tokenHash) {
       await pool.query(SQL.deleteSession([tokenHash]));

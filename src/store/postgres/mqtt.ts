@@ -1,10 +1,10 @@
 import type { MqttQueuedRecord, MqttStore } from '../mqtt.js';
 import {
-  encodeProps,
   type MessageRow,
   messageColumns,
   type PublisherCodec,
   type RetainedRow,
+  retainedColumns,
   type SessionRow,
   sessionColumns,
   toQueued,
@@ -123,14 +123,7 @@ export function createPgMqttStore(pool: PgPool): MqttStore & { settled(): Promis
     },
     setRetained(tenant, topic, message) {
       const q = message
-        ? SQL.setRetained([
-            tenant,
-            topic,
-            message.payload,
-            message.qos,
-            encodeProps(message.properties),
-            message.receivedAt,
-          ])
+        ? SQL.setRetained(retainedColumns(tenant, topic, message))
         : SQL.clearRetained([tenant, topic]);
       return order.run([`r\u0000${tenant}\u0000${topic}`], async () => {
         await pool.query(q);

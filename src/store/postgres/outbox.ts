@@ -1,39 +1,13 @@
-import type { OutboxItem, OutboxStore } from '../outbox.js';
+import type { OutboxStore } from '../outbox.js';
+import { type OutboxRow, outboxValues, toOutboxItem } from '../rows/outbox.js';
 import type { PgPool } from './database.js';
 import { statement } from './statement.js';
-
-interface Row {
-  id: string;
-  tenant: string;
-  rule: string;
-  device: string;
-  kind: string;
-  action: string;
-  status: OutboxItem['status'];
-  attempts: number;
-  created_at: number;
-  next_at: number;
-  done_at: number | null;
-  last_error: string | null;
-}
-
-const toItem = (r: Row): OutboxItem => ({
-  id: r.id,
-  tenant: r.tenant,
-  rule: r.rule,
-  device: r.device,
-  kind: r.kind,
-  action: JSON.parse(r.action),
-  status: r.status,
-  attempts: r.attempts,
-  createdAt: r.created_at,
-  nextAt: r.next_at,
-  ...(r.done_at === null ? {} : { doneAt: r.done_at }),
-  ...(r.last_error === null ? {} : { lastError: r.last_error }),
-});
+import { columnsOf } from './unnest.js';
+import { Where } from './where.js';
 
 const SQL = {
-  // One statement however many items; ORDER BY n keeps their order in seq (due() ties break on it).
+  // One statement however many items (columns as in outboxValues); ORDER BY n keeps their order
+  // in seq (due() ties break on it).
   add: statement(
     `INSERT INTO outbox (id, tenant, rule, device, kind, action, status, attempts, created_at, next_at)
      SELECT id, tenant, rule, device, kind, action, status, attempts, created_at, next_at
@@ -89,24 +63,10 @@ export function createPgOutboxStore(pool: PgPool): OutboxStore {
   return {
     async add(items) {
       if (items.length === 0) return;
-      const col = <T>(f: (i: OutboxItem) => T) => items.map(f);
-      await pool.query(
-        SQL.add([
-          col((i) => i.id),
-          col((i) => i.tenant),
-          col((i) => i.rule),
-          col((i) => i.device),
-          col((i) => i.kind),
-          col((i) => JSON.stringify(i.action)),
-          col((i) => i.status),
-          col((i) => i.attempts),
-          col((i) => i.createdAt),
-          col((i) => i.nextAt),
-        ]),
-      );
+      await pool.query(SQL.add(columnsOf(items, outboxValues)));
     },
     due(now, limit) {
-      const answer = pool.query<Row>(SQL.due([now, limit])).then((r) => r.rows.map(toItem));
+      const answer = pool.query<OutboxRow>(SQL.due([now, limit])).then((r) => r.rows.map(toOutboxItem));
       const forget = () => void reads.delete(answer);
       reads.add(answer);
       answer.then(forget, forget);
@@ -121,22 +81,15 @@ export function createPgOutboxStore(pool: PgPool): OutboxStore {
       await afterReads();
     },
     async list(tenant, q) {
-      const where = ['tenant = $1'];
-      const args: unknown[] = [tenant];
-      if (q.status !== undefined) {
-        args.push(q.status);
-        where.push(`status = $${args.length}`);
-      }
-      if (q.rule !== undefined) {
-        args.push(q.rule);
-        where.push(`rule = $${args.length}`);
-      }
-      args.push(q.limit);
-      const { rows } = await pool.query<Row>(
-        `SELECT * FROM outbox WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${args.length}`,
-        args,
+      const where = new Where(tenant);
+      where.add('status', q.status);
+      where.add('rule', q.rule);
+      const limit = where.param(q.limit);
+      const { rows } = await pool.query<OutboxRow>(
+        `SELECT * FROM outbox WHERE ${where} ORDER BY seq DESC LIMIT ${limit}`,
+        where.args,
       );
-      return rows.map(toItem);
+      return rows.map(toOutboxItem);
     },
     async lastQueued(tenant, rule, device) {
       return (

@@ -1,13 +1,15 @@
-import type { Device, DeviceStatus, Profile, StoredCredential } from '../../registry/model.js';
+import type { DeviceStatus } from '../../registry/model.js';
 import { toPage } from '../page.js';
 import type { RegistryStore } from '../registry.js';
 import {
   type CredentialRow,
+  credentialValues,
   type DeviceRow,
+  deviceValues,
   fold,
   type NamedRow,
   profileSpec,
-  searchText,
+  profileValues,
   type TenantRow,
   toCredential,
   toDevice,
@@ -28,38 +30,6 @@ const DEVICE_SELECT = `SELECT d.id, d.name, d.profile, d.labels, d.enabled, d.st
   ARRAY(SELECT m.group_id FROM group_members m WHERE m.tenant = d.tenant AND m.device_id = d.id) AS groups
   FROM devices d`;
 const device = (r: DeviceWithGroups) => toDevice(r, r.groups);
-
-const profileValues = (tenant: string, p: Profile) => [
-  tenant,
-  p.id,
-  p.name,
-  p.description,
-  profileSpec(p),
-  p.createdAt,
-  p.updatedAt,
-];
-const credentialValues = (tenant: string, device: string, c: StoredCredential) => [
-  tenant,
-  device,
-  c.id,
-  c.kind,
-  c.secretHash,
-  c.createdAt,
-  c.lastUsedAt,
-];
-/** $1..$10 of insertDevice and updateDevice. */
-const deviceValues = (tenant: string, d: Device) => [
-  tenant,
-  d.id,
-  d.name,
-  d.profile,
-  JSON.stringify(d.labels),
-  d.enabled ? 1 : 0,
-  d.status,
-  d.lastSeen,
-  d.firmware,
-  searchText(d),
-];
 
 // Named statements for the fixed texts: the connect path (getDevice,
 // listCredentials, getProfile, touchCredential) plans nothing per call.

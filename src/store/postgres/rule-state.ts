@@ -1,9 +1,7 @@
-import type { DeviceRuleStates, RuleStateRow, RuleStateStore } from '../rule-state.js';
+import { type DeviceStatesRow, encodeStates, type StoredStates, toRuleStates } from '../rows/rule-state.js';
+import type { DeviceRuleStates, RuleStateStore } from '../rule-state.js';
 import { inTransaction, type PgPool } from './database.js';
 import { statement } from './statement.js';
-
-/** A device's states as stored: rule name → [version, state, firing 0/1, lastActionAt] (as SQLite's). */
-type Stored = Record<string, [number, unknown, number, number | null]>;
 
 const SQL = {
   loadAll: statement('SELECT tenant, device, states FROM rule_states'),
@@ -44,42 +42,23 @@ function latest(devices: readonly DeviceRuleStates[]): DeviceRuleStates[] {
 export function createPgRuleStateStore(pool: PgPool): RuleStateStore {
   return {
     async loadAll() {
-      const { rows } = await pool.query<{ tenant: string; device: string; states: string }>(SQL.loadAll());
-      const out: RuleStateRow[] = [];
-      for (const r of rows) {
-        for (const [rule, [version, state, firing, lastActionAt]] of Object.entries(
-          JSON.parse(r.states) as Stored,
-        )) {
-          out.push({
-            tenant: r.tenant,
-            rule,
-            version,
-            device: r.device,
-            state,
-            firing: firing === 1,
-            lastActionAt,
-          });
-        }
-      }
-      return out;
+      const { rows } = await pool.query<DeviceStatesRow>(SQL.loadAll());
+      return rows.flatMap(toRuleStates);
     },
     async saveDevices(devices) {
       if (devices.length === 0) return;
       const put = { tenant: [] as string[], device: [] as string[], states: [] as string[] };
       const gone = { tenant: [] as string[], device: [] as string[] };
       for (const d of latest(devices)) {
-        const entries = Object.entries(d.rules);
-        if (entries.length === 0) {
+        const states = encodeStates(d.rules);
+        if (states === undefined) {
           gone.tenant.push(d.tenant);
           gone.device.push(d.device);
           continue;
         }
-        const stored: Stored = {};
-        for (const [rule, s] of entries)
-          stored[rule] = [s.version, s.state, s.firing ? 1 : 0, s.lastActionAt];
         put.tenant.push(d.tenant);
         put.device.push(d.device);
-        put.states.push(JSON.stringify(stored));
+        put.states.push(states);
       }
       await pool.query(SQL.save([put.tenant, put.device, put.states, gone.tenant, gone.device]));
     },
@@ -100,7 +79,7 @@ export function createPgRuleStateStore(pool: PgPool): RuleStateStore {
         const kept = { device: [] as string[], states: [] as string[] };
         const emptied: string[] = [];
         for (const r of rows) {
-          const stored = JSON.parse(r.states) as Stored;
+          const stored = JSON.parse(r.states) as StoredStates;
           if (!Object.hasOwn(stored, rule)) continue; // the name only appeared inside a state
           delete stored[rule];
           if (Object.keys(stored).length === 0) emptied.push(r.device);

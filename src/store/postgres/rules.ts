@@ -1,38 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { RuleSpec } from '../../rules/index.js';
 import { toPage } from '../page.js';
-import type { RuleSaved, RuleStore, StoredRule } from '../rules.js';
+import { type RuleRow, type RuleVersionRow, toRule, toRuleVersion } from '../rows/rules.js';
+import type { RuleSaved, RuleStore } from '../rules.js';
 import { inTransaction, type PgClient, type PgPool } from './database.js';
 import { statement } from './statement.js';
-
-interface Row {
-  tenant: string;
-  name: string;
-  version: number;
-  enabled: number;
-  spec: string;
-  created_at: string;
-  updated_at: string;
-  updated_by: string;
-}
-
-interface VersionRow {
-  version: number;
-  spec: string;
-  created_at: string;
-  created_by: string;
-}
-
-const toRule = (r: Row): StoredRule => ({
-  tenant: r.tenant,
-  name: r.name,
-  version: r.version,
-  enabled: r.enabled === 1,
-  spec: JSON.parse(r.spec) as RuleSpec,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  updatedBy: r.updated_by,
-});
+import { Where } from './where.js';
 
 const SQL = {
   lock: statement('SELECT pg_advisory_xact_lock($1, hashtext($2))'),
@@ -74,7 +47,7 @@ function locked<T>(pool: PgPool, tenant: string, fn: (c: PgClient) => Promise<T>
 }
 
 const getRow = async (c: PgClient | PgPool, tenant: string, name: string) =>
-  (await c.query<Row>(SQL.get([tenant, name]))).rows[0];
+  (await c.query<RuleRow>(SQL.get([tenant, name]))).rows[0];
 
 /** One save inside a locked transaction. Specs compare as JSON values, key order aside (as SQLite's canonical form). */
 async function saveOne(
@@ -89,11 +62,11 @@ async function saveOne(
   if (old && isDeepStrictEqual(JSON.parse(old.spec), JSON.parse(text)))
     return { rule: toRule(old), change: 'unchanged' };
   const version = old ? old.version + 1 : 1;
-  const saved = await c.query<Row>(
+  const saved = await c.query<RuleRow>(
     SQL.upsert([tenant, spec.name, version, spec.enabled ? 1 : 0, text, at, actor]),
   );
   await c.query(SQL.addVersion([tenant, spec.name, version, text, at, actor]));
-  return { rule: toRule(saved.rows[0] as Row), change: old ? 'updated' : 'created' };
+  return { rule: toRule(saved.rows[0] as RuleRow), change: old ? 'updated' : 'created' };
 }
 
 export function createPgRuleStore(pool: PgPool): RuleStore {
@@ -113,35 +86,23 @@ export function createPgRuleStore(pool: PgPool): RuleStore {
       return r && toRule(r);
     },
     async list(tenant, q) {
-      const where = ['tenant = $1'];
-      const args: unknown[] = [tenant];
-      if (q.enabled !== undefined) {
-        args.push(q.enabled ? 1 : 0);
-        where.push(`enabled = $${args.length}`);
-      }
-      if (q.after !== undefined) {
-        args.push(q.after);
-        where.push(`name > $${args.length}`);
-      }
-      args.push(q.limit + 1);
-      const { rows } = await pool.query<Row>(
-        `SELECT * FROM rules WHERE ${where.join(' AND ')} ORDER BY name LIMIT $${args.length}`,
-        args,
+      const where = new Where(tenant);
+      where.add('enabled', q.enabled === undefined ? undefined : q.enabled ? 1 : 0);
+      where.add('name', q.after, '>');
+      const limit = where.param(q.limit + 1);
+      const { rows } = await pool.query<RuleRow>(
+        `SELECT * FROM rules WHERE ${where} ORDER BY name LIMIT ${limit}`,
+        where.args,
       );
       const page = toPage(rows, q.limit, (r) => r.name);
       return { ...page, items: page.items.map(toRule) };
     },
     async listAll() {
-      return (await pool.query<Row>(SQL.listAll())).rows.map(toRule);
+      return (await pool.query<RuleRow>(SQL.listAll())).rows.map(toRule);
     },
     async versions(tenant, name) {
-      const { rows } = await pool.query<VersionRow>(SQL.versions([tenant, name]));
-      return rows.map((r) => ({
-        version: r.version,
-        spec: JSON.parse(r.spec) as RuleSpec,
-        createdAt: r.created_at,
-        createdBy: r.created_by,
-      }));
+      const { rows } = await pool.query<RuleVersionRow>(SQL.versions([tenant, name]));
+      return rows.map(toRuleVersion);
     },
     async setEnabled(tenant, name, enabled, actor, at) {
       return locked(pool, tenant, async (c) => {

@@ -1,28 +1,14 @@
-import type {
-  AggregateQuery,
-  Bucket,
-  EventQuery,
-  LatestValue,
-  RawQuery,
-  Scalar,
-  StoredEvent,
-  TelemetryStore,
-} from '../telemetry.js';
+import {
+  type EventRow,
+  type LatestRow,
+  toEvent,
+  toLatest,
+  toPoint,
+  type ValueRow,
+} from '../rows/telemetry.js';
+import type { AggregateQuery, Bucket, EventQuery, RawQuery, TelemetryStore } from '../telemetry.js';
 import { bucketPoints, mergeRollups } from '../telemetry-buckets.js';
 import type { PgPool } from './database.js';
-
-interface ValueRow {
-  ts: number;
-  kind: number;
-  num: number | null;
-  txt: string | null;
-}
-
-function scalarOf(r: ValueRow): Scalar {
-  if (r.kind === 0) return r.num as number;
-  if (r.kind === 1) return r.num === 1;
-  return r.txt as string;
-}
 
 const SERIES = 'SELECT id FROM telemetry_series WHERE tenant = $1 AND device = $2 AND key = $3';
 
@@ -38,14 +24,12 @@ export function createPgTelemetryStore(pool: PgPool, settled: () => Promise<void
   return {
     async latest(tenant, device) {
       await settled();
-      const { rows } = await pool.query<ValueRow & { key: string }>(
+      const { rows } = await pool.query<LatestRow>(
         `SELECT s.key, l.ts, l.kind, l.num, l.txt FROM telemetry_series s
          JOIN telemetry_latest l ON l.series = s.id WHERE s.tenant = $1 AND s.device = $2 ORDER BY s.key`,
         [tenant, device],
       );
-      const out: Record<string, LatestValue> = {};
-      for (const r of rows) out[r.key] = { ts: r.ts, value: scalarOf(r) };
-      return out;
+      return toLatest(rows);
     },
     async keys(tenant, device) {
       await settled();
@@ -63,7 +47,7 @@ export function createPgTelemetryStore(pool: PgPool, settled: () => Promise<void
          WHERE series = (${SERIES}) AND ts >= $4 AND ts <= $5 ORDER BY ts LIMIT $6`,
         [q.tenant, q.device, q.key, from, q.to, q.limit],
       );
-      return rows.map((r) => ({ ts: r.ts, value: scalarOf(r) }));
+      return rows.map(toPoint);
     },
     async aggregate(q: AggregateQuery): Promise<Bucket[]> {
       await settled();
@@ -88,14 +72,14 @@ export function createPgTelemetryStore(pool: PgPool, settled: () => Promise<void
       await settled();
       // Newest first by time; (ts, id) pages stay exact when older events arrive after newer ones.
       const b = q.before ?? { ts: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
-      const { rows } = await pool.query<{ id: number; ts: number; type: string; data: string }>(
+      const { rows } = await pool.query<EventRow>(
         `SELECT id, ts, type, data FROM device_events
          WHERE tenant = $1 AND device = $2 AND ts >= $3 AND ts <= $4 AND ($5::text IS NULL OR type = $5)
            AND (ts, id) < ($6, $7)
          ORDER BY ts DESC, id DESC LIMIT $8`,
         [q.tenant, q.device, q.from, q.to, q.type ?? null, b.ts, b.id, q.limit],
       );
-      return rows.map((r): StoredEvent => ({ id: r.id, ts: r.ts, type: r.type, data: JSON.parse(r.data) }));
+      return rows.map(toEvent);
     },
   };
 }

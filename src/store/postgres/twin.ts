@@ -1,23 +1,8 @@
-import type { TwinDoc, TwinSide } from '../../twin/model.js';
+import type { TwinDoc } from '../../twin/model.js';
+import { type TwinRow, toTwin, twinValues } from '../rows/twin.js';
 import type { TwinStore } from '../twin.js';
 import type { PgPool } from './database.js';
 import { statement } from './statement.js';
-
-interface TwinRow {
-  version: number;
-  desired: string;
-  desired_version: number;
-  desired_updated: string;
-  reported: string;
-  reported_version: number;
-  reported_updated: string;
-}
-
-const side = (state: string, version: number, updated: string): TwinSide => ({
-  state: JSON.parse(state),
-  version,
-  updated: JSON.parse(updated),
-});
 
 /**
  * Compare-and-set without locks held across calls: the INSERT of a first
@@ -49,25 +34,10 @@ export function createPgTwinStore(pool: PgPool): TwinStore {
   return {
     async get(tenant, device) {
       const r = (await pool.query<TwinRow>(SQL.get([tenant, device]))).rows[0];
-      if (!r) return undefined;
-      return {
-        version: r.version,
-        desired: side(r.desired, r.desired_version, r.desired_updated),
-        reported: side(r.reported, r.reported_version, r.reported_updated),
-      };
+      return r && toTwin(r);
     },
     async put(tenant, device, doc: TwinDoc, expected) {
-      const values = [
-        tenant,
-        device,
-        doc.version,
-        JSON.stringify(doc.desired.state),
-        doc.desired.version,
-        JSON.stringify(doc.desired.updated),
-        JSON.stringify(doc.reported.state),
-        doc.reported.version,
-        JSON.stringify(doc.reported.updated),
-      ];
+      const values = [tenant, device, ...twinValues(doc)];
       const r = await pool.query(expected === 0 ? SQL.create(values) : SQL.update([...values, expected]));
       return r.rowCount === 1;
     },

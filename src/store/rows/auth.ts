@@ -1,4 +1,4 @@
-import type { ApiKey, Role, StoredApiKey, StoredUser } from '../../auth/model.js';
+import type { ApiKey, Role, Session, StoredApiKey, StoredUser } from '../../auth/model.js';
 
 /** Auth rows ↔ model, shared by the SQLite and PostgreSQL stores (same columns). */
 export interface UserRow {
@@ -50,6 +50,13 @@ export const toKey = (r: KeyRow): StoredApiKey => ({
   createdBy: r.created_by,
   createdAt: r.created_at,
   lastUsedAt: r.last_used_at,
+});
+
+export const toSession = (r: SessionRow): Session => ({
+  tokenHash: r.token_hash,
+  username: r.username,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
 });
 
 /** The key as the API shows it: without its hash. */

@@ -148,6 +148,10 @@ export const toSession = (s: SessionRow): MqttSessionRecord => ({
   will: decodeWill(s.will),
 });
 
+/** The columns of `mqtt_retained`, in table order. */
+export const retainedColumns = (tenant: string, topic: string, m: MqttMessageRecord) =>
+  [tenant, topic, m.payload, m.qos, encodeProps(m.properties), m.receivedAt] as const;
+
 export const toRetained = (r: RetainedRow): { tenant: string; message: MqttMessageRecord } => ({
   tenant: r.tenant,
   message: {

@@ -116,3 +116,37 @@ export function profileSpec(p: Profile): string {
  */
 export const fold = (s: string) => s.normalize('NFKC').toLowerCase();
 export const searchText = (d: Device) => fold(`${d.id}\n${d.name}`);
+
+/** The columns of `profiles`, in table order. */
+export const profileValues = (tenant: string, p: Profile) => [
+  tenant,
+  p.id,
+  p.name,
+  p.description,
+  profileSpec(p),
+  p.createdAt,
+  p.updatedAt,
+];
+/** The columns of `credentials`, in table order. */
+export const credentialValues = (tenant: string, device: string, c: StoredCredential) => [
+  tenant,
+  device,
+  c.id,
+  c.kind,
+  c.secretHash,
+  c.createdAt,
+  c.lastUsedAt,
+];
+/** The columns of `devices` up to `search`, in table order (the times follow). */
+export const deviceValues = (tenant: string, d: Device) => [
+  tenant,
+  d.id,
+  d.name,
+  d.profile,
+  JSON.stringify(d.labels),
+  d.enabled ? 1 : 0,
+  d.status,
+  d.lastSeen,
+  d.firmware,
+  searchText(d),
+];

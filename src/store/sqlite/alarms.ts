@@ -1,50 +1,9 @@
-import { type Alarm, type AlarmSeverity, type AlarmStatus, emptyCounts, isOpen } from '../../alarms/model.js';
+import type { Alarm } from '../../alarms/model.js';
 import type { AlarmActorNote, AlarmRaise, AlarmStore } from '../alarms.js';
 import { toPage } from '../page.js';
+import { type AlarmRow, type CountRow, raiseValues, tallyCounts, toAlarm } from '../rows/alarms.js';
+import { jsonOrNull } from '../rows/json.js';
 import { type SqliteDb, statementCache } from './database.js';
-
-interface Row {
-  seq: number;
-  id: string;
-  tenant: string;
-  device: string;
-  rule: string | null;
-  type: string;
-  severity: AlarmSeverity;
-  status: AlarmStatus;
-  message: string;
-  details: string | null;
-  raised_at: number;
-  last_at: number;
-  count: number;
-  acknowledged_at: number | null;
-  acknowledged_by: string | null;
-  cleared_at: number | null;
-  cleared_by: string | null;
-}
-
-function toAlarm(r: Row): Alarm {
-  return {
-    id: r.id,
-    tenant: r.tenant,
-    device: r.device,
-    ...(r.rule === null ? {} : { rule: r.rule }),
-    type: r.type,
-    severity: r.severity,
-    status: r.status,
-    message: r.message,
-    ...(r.details === null ? {} : { details: JSON.parse(r.details) }),
-    raisedAt: r.raised_at,
-    lastAt: r.last_at,
-    count: r.count,
-    ...(r.acknowledged_at === null ? {} : { acknowledgedAt: r.acknowledged_at }),
-    ...(r.acknowledged_by === null ? {} : { acknowledgedBy: r.acknowledged_by }),
-    ...(r.cleared_at === null ? {} : { clearedAt: r.cleared_at }),
-    ...(r.cleared_by === null ? {} : { clearedBy: r.cleared_by }),
-  };
-}
-
-const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
 export function createSqliteAlarmStore(db: SqliteDb): AlarmStore {
   const prepare = statementCache(db);
@@ -66,25 +25,13 @@ export function createSqliteAlarmStore(db: SqliteDb): AlarmStore {
       `UPDATE alarms SET count = count + 1, last_at = max(last_at, ?), severity = ?, message = ?,
          details = coalesce(?, details)
        WHERE tenant = ? AND dedup_key = ? AND status != 'cleared' RETURNING *`,
-    ).get(r.at, r.severity, r.message, json(r.details), r.tenant, r.dedupKey) as Row | undefined;
+    ).get(r.at, r.severity, r.message, jsonOrNull(r.details), r.tenant, r.dedupKey) as AlarmRow | undefined;
     if (repeated) return { alarm: toAlarm(repeated), created: false };
     const inserted = prepare(
       `INSERT INTO alarms (id, tenant, device, rule, type, severity, status, message, dedup_key, details,
          raised_at, last_at, count)
        VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, 1) RETURNING *`,
-    ).get(
-      id,
-      r.tenant,
-      r.device,
-      r.rule ?? null,
-      r.type,
-      r.severity,
-      r.message,
-      r.dedupKey,
-      json(r.details),
-      r.at,
-      r.at,
-    ) as Row;
+    ).get(...raiseValues(id, r), r.at) as AlarmRow;
     return { alarm: toAlarm(inserted), created: true };
   });
   const moveTx = db.transaction(
@@ -99,7 +46,7 @@ export function createSqliteAlarmStore(db: SqliteDb): AlarmStore {
               `UPDATE alarms SET status = 'cleared', cleared_at = ?, cleared_by = ?
                WHERE tenant = ? AND id = ? AND status != 'cleared' RETURNING *`,
             )
-      ).get(n.at, n.by, tenant, id) as Row | undefined;
+      ).get(n.at, n.by, tenant, id) as AlarmRow | undefined;
       if (r) note(tenant, id, n);
       return r && toAlarm(r);
     },
@@ -130,7 +77,7 @@ export function createSqliteAlarmStore(db: SqliteDb): AlarmStore {
     },
     async get(tenant, id) {
       const r = prepare('SELECT * FROM alarms WHERE tenant = ? AND id = ?').get(tenant, id) as
-        | Row
+        | AlarmRow
         | undefined;
       return r && toAlarm(r);
     },
@@ -155,7 +102,7 @@ export function createSqliteAlarmStore(db: SqliteDb): AlarmStore {
       const rows = prepare(`SELECT * FROM alarms WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(
         ...args,
         q.limit + 1,
-      ) as Row[];
+      ) as AlarmRow[];
       const page = toPage(rows, q.limit, (r) => String(r.seq));
       return { ...page, items: page.items.map(toAlarm) };
     },
@@ -169,15 +116,8 @@ export function createSqliteAlarmStore(db: SqliteDb): AlarmStore {
               `SELECT status, severity, count(*) AS n FROM alarms WHERE tenant = ? AND device = ?
                GROUP BY status, severity`,
             ).all(tenant, device)
-      ) as { status: AlarmStatus; severity: AlarmSeverity; n: number }[];
-      const { bySeverity, byStatus } = emptyCounts();
-      let total = 0;
-      for (const r of rows) {
-        byStatus[r.status] += r.n;
-        if (!isOpen(r.status)) continue;
-        bySeverity[r.severity] += r.n;
-        total += r.n;
-      }
+      ) as CountRow[];
+      const { total, bySeverity, byStatus } = tallyCounts(rows);
       const devices =
         device === undefined
           ? (

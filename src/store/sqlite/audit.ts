@@ -1,33 +1,7 @@
-import type { AuditRecord } from '../../security/audit-model.js';
 import type { AuditStore } from '../audit.js';
 import { toPage } from '../page.js';
+import { type AuditRow, toAuditRecord } from '../rows/audit.js';
 import { type SqliteDb, statementCache } from './database.js';
-
-interface AuditRow {
-  seq: number;
-  ts: string;
-  tenant: string;
-  actor: string;
-  action: string;
-  resource: string;
-  resource_id: string | null;
-  status: number;
-  ip: string | null;
-  details: string | null;
-}
-
-const toRecord = (r: AuditRow): AuditRecord => ({
-  seq: r.seq,
-  ts: r.ts,
-  tenant: r.tenant,
-  actor: r.actor,
-  action: r.action,
-  resource: r.resource,
-  resourceId: r.resource_id,
-  status: r.status,
-  ip: r.ip,
-  details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
-});
 
 export function createSqliteAuditStore(db: SqliteDb): AuditStore {
   const prepare = statementCache(db);
@@ -80,7 +54,7 @@ export function createSqliteAuditStore(db: SqliteDb): AuditStore {
       const rows = prepare(
         `SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
       ).all(...args) as AuditRow[];
-      return toPage(rows.map(toRecord), q.limit, (r) => String(r.seq));
+      return toPage(rows.map(toAuditRecord), q.limit, (r) => String(r.seq));
     },
   };
 }

@@ -1,56 +1,16 @@
-import type { ApiKey, Role, Session, StoredApiKey, StoredUser } from '../../auth/model.js';
+import type { Session } from '../../auth/model.js';
 import type { AuthStore } from '../auth.js';
 import { toPage } from '../page.js';
+import {
+  type KeyRow,
+  publicKey,
+  type SessionRow,
+  toKey,
+  toSession,
+  toUser,
+  type UserRow,
+} from '../rows/auth.js';
 import { rethrowConflict, type SqliteDb, statementCache } from './database.js';
-
-interface UserRow {
-  username: string;
-  tenant: string;
-  role: string;
-  platform_admin: number;
-  password_hash: string;
-  created_at: string;
-  updated_at: string;
-  last_login_at: string | null;
-}
-
-interface KeyRow {
-  id: string;
-  tenant: string;
-  name: string;
-  role: string;
-  key_hash: Buffer;
-  created_by: string;
-  created_at: string;
-  last_used_at: string | null;
-}
-
-const toUser = (r: UserRow): StoredUser => ({
-  username: r.username,
-  tenant: r.tenant,
-  role: r.role as Role,
-  platformAdmin: r.platform_admin === 1,
-  passwordHash: r.password_hash,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  lastLoginAt: r.last_login_at,
-});
-
-const toKey = (r: KeyRow): StoredApiKey => ({
-  id: r.id,
-  tenant: r.tenant,
-  name: r.name,
-  role: r.role as Role,
-  keyHash: r.key_hash,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  lastUsedAt: r.last_used_at,
-});
-
-function publicKey(k: StoredApiKey): ApiKey {
-  const { keyHash: _hash, ...rest } = k;
-  return rest;
-}
 
 export function createSqliteAuthStore(db: SqliteDb): AuthStore {
   const prepare = statementCache(db);
@@ -115,16 +75,9 @@ export function createSqliteAuthStore(db: SqliteDb): AuthStore {
     },
     async getSession(tokenHash) {
       const r = prepare('SELECT * FROM sessions WHERE token_hash = ?').get(tokenHash) as
-        | { token_hash: Buffer; username: string; created_at: string; expires_at: number }
+        | SessionRow
         | undefined;
-      return (
-        r && {
-          tokenHash: r.token_hash,
-          username: r.username,
-          createdAt: r.created_at,
-          expiresAt: r.expires_at,
-        }
-      );
+      return r && toSession(r);
     },
     async deleteSession(tokenHash) {
       prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);

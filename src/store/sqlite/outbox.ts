@@ -1,35 +1,6 @@
 import type { OutboxItem, OutboxStore } from '../outbox.js';
+import { type OutboxRow, outboxValues, toOutboxItem } from '../rows/outbox.js';
 import { type SqliteDb, statementCache } from './database.js';
-
-interface Row {
-  id: string;
-  tenant: string;
-  rule: string;
-  device: string;
-  kind: string;
-  action: string;
-  status: OutboxItem['status'];
-  attempts: number;
-  created_at: number;
-  next_at: number;
-  done_at: number | null;
-  last_error: string | null;
-}
-
-const toItem = (r: Row): OutboxItem => ({
-  id: r.id,
-  tenant: r.tenant,
-  rule: r.rule,
-  device: r.device,
-  kind: r.kind,
-  action: JSON.parse(r.action),
-  status: r.status,
-  attempts: r.attempts,
-  createdAt: r.created_at,
-  nextAt: r.next_at,
-  ...(r.done_at === null ? {} : { doneAt: r.done_at }),
-  ...(r.last_error === null ? {} : { lastError: r.last_error }),
-});
 
 export function createSqliteOutboxStore(db: SqliteDb): OutboxStore {
   const prepare = statementCache(db);
@@ -38,20 +9,7 @@ export function createSqliteOutboxStore(db: SqliteDb): OutboxStore {
       `INSERT INTO outbox (id, tenant, rule, device, kind, action, status, attempts, created_at, next_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const i of items) {
-      insert.run(
-        i.id,
-        i.tenant,
-        i.rule,
-        i.device,
-        i.kind,
-        JSON.stringify(i.action),
-        i.status,
-        i.attempts,
-        i.createdAt,
-        i.nextAt,
-      );
-    }
+    for (const i of items) insert.run(...outboxValues(i));
   });
   return {
     async add(items) {
@@ -61,8 +19,8 @@ export function createSqliteOutboxStore(db: SqliteDb): OutboxStore {
       return (
         prepare(
           `SELECT * FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, seq LIMIT ?`,
-        ).all(now, limit) as Row[]
-      ).map(toItem);
+        ).all(now, limit) as OutboxRow[]
+      ).map(toOutboxItem);
     },
     async done(id, at) {
       prepare(
@@ -96,8 +54,8 @@ export function createSqliteOutboxStore(db: SqliteDb): OutboxStore {
         prepare(`SELECT * FROM outbox WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(
           ...args,
           q.limit,
-        ) as Row[]
-      ).map(toItem);
+        ) as OutboxRow[]
+      ).map(toOutboxItem);
     },
     async lastQueued(tenant, rule, device) {
       const r = prepare(

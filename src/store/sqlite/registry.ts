@@ -1,111 +1,29 @@
-import {
-  DEFAULT_PROFILE_SPEC,
-  type Device,
-  type DeviceStatus,
-  type Group,
-  type Profile,
-  type ProfileSpec,
-  type StoredCredential,
-  type Tenant,
-} from '../../registry/model.js';
+import type { Device, DeviceStatus, Profile, StoredCredential, Tenant } from '../../registry/model.js';
 import { toPage } from '../page.js';
 import type { RegistryStore } from '../registry.js';
+import {
+  type CredentialRow,
+  credentialValues,
+  type DeviceRow,
+  deviceValues,
+  fold,
+  type NamedRow,
+  profileSpec,
+  profileValues,
+  type TenantRow,
+  toCredential,
+  toDevice,
+  toGroup,
+  toProfile,
+  toTenant,
+} from '../rows/registry.js';
 import { rethrowConflict, type SqliteDb, statementCache } from './database.js';
 import { StatusWriter } from './status-writer.js';
 
-interface DeviceRow {
-  id: string;
-  name: string;
-  profile: string;
-  labels: string;
-  enabled: number;
-  status: string;
-  last_seen: string | null;
-  firmware: string | null;
-  created_at: string;
-  updated_at: string;
-  groups: string | null;
-}
-
-interface NamedRow {
-  id: string;
-  name: string;
-  description: string;
-  created_at: string;
-  updated_at: string;
-}
-
-const toTenant = (r: { id: string; name: string; created_at: string; updated_at: string }): Tenant => ({
-  id: r.id,
-  name: r.name,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-const toProfile = (r: NamedRow & { spec: string }): Profile => ({
-  id: r.id,
-  name: r.name,
-  description: r.description,
-  // Specs stored before a field existed get its default.
-  ...DEFAULT_PROFILE_SPEC,
-  ...(JSON.parse(r.spec) as Partial<ProfileSpec>),
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-const toGroup = (r: NamedRow): Group => ({
-  id: r.id,
-  name: r.name,
-  description: r.description,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-const toDevice = (r: DeviceRow): Device => ({
-  id: r.id,
-  name: r.name,
-  profile: r.profile,
-  groups: r.groups ? (JSON.parse(r.groups) as string[]).sort() : [],
-  labels: JSON.parse(r.labels) as Record<string, string>,
-  enabled: r.enabled === 1,
-  status: r.status as DeviceStatus,
-  lastSeen: r.last_seen,
-  firmware: r.firmware,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-const toCredential = (r: {
-  id: string;
-  kind: string;
-  secret_hash: Buffer;
-  created_at: string;
-  last_used_at: string | null;
-}): StoredCredential => ({
-  id: r.id,
-  kind: 'secret',
-  secretHash: r.secret_hash,
-  createdAt: r.created_at,
-  lastUsedAt: r.last_used_at,
-});
-
-function profileSpec(p: Profile): string {
-  const spec: ProfileSpec = {
-    codec: p.codec,
-    telemetry: p.telemetry,
-    inactivityTimeout: p.inactivityTimeout,
-    retentionDays: p.retentionDays,
-    rollupRetentionDays: p.rollupRetentionDays,
-    grants: p.grants,
-    limits: p.limits,
-  };
-  return JSON.stringify(spec);
-}
-
-// SQLite's LIKE and lower() fold ASCII only; searching "KÜHL" must find
-// "Kühlraum", so the folded text is kept in a column written from JS.
-const fold = (s: string) => s.normalize('NFKC').toLowerCase();
-const searchText = (d: Device) => fold(`${d.id}\n${d.name}`);
+type ProfileRow = NamedRow & { spec: string };
+// Groups arrive as a JSON array (json_group_array).
+type DeviceWithGroups = DeviceRow & { groups: string | null };
+const device = (r: DeviceWithGroups) => toDevice(r, r.groups ? (JSON.parse(r.groups) as string[]) : []);
 
 const DEVICE_SELECT = `SELECT d.*, (SELECT json_group_array(m.group_id) FROM group_members m INDEXED BY group_members_device
   WHERE m.tenant = d.tenant AND m.device_id = d.id) AS groups FROM devices d`;
@@ -121,12 +39,12 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush
   const insertCredential = (tenant: string, device: string, c: StoredCredential) =>
     prepare(
       'INSERT INTO credentials (tenant, device, id, kind, secret_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(tenant, device, c.id, c.kind, c.secretHash, c.createdAt, c.lastUsedAt);
+    ).run(...credentialValues(tenant, device, c));
 
   const insertProfile = (tenant: string, p: Profile) =>
     prepare(
       'INSERT INTO profiles (tenant, id, name, description, spec, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(tenant, p.id, p.name, p.description, profileSpec(p), p.createdAt, p.updatedAt);
+    ).run(...profileValues(tenant, p));
   const insertTenantTx = db.transaction((t: Tenant, p: Profile) => {
     prepare('INSERT INTO tenants (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)').run(
       t.id,
@@ -140,40 +58,16 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush
     prepare(
       `INSERT INTO devices (tenant, id, name, profile, labels, enabled, status, last_seen, firmware, search, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      tenant,
-      d.id,
-      d.name,
-      d.profile,
-      JSON.stringify(d.labels),
-      d.enabled ? 1 : 0,
-      d.status,
-      d.lastSeen,
-      d.firmware,
-      searchText(d),
-      d.createdAt,
-      d.updatedAt,
-    );
+    ).run(...deviceValues(tenant, d), d.createdAt, d.updatedAt);
     setGroups(tenant, d.id, d.groups);
     insertCredential(tenant, d.id, c);
   });
   const updateDeviceTx = db.transaction((tenant: string, d: Device) => {
+    // The SET takes deviceValues past tenant and id (name … search), then updated_at.
     prepare(
       `UPDATE devices SET name = ?, profile = ?, labels = ?, enabled = ?, status = ?, last_seen = ?, firmware = ?, search = ?,
        updated_at = ? WHERE tenant = ? AND id = ?`,
-    ).run(
-      d.name,
-      d.profile,
-      JSON.stringify(d.labels),
-      d.enabled ? 1 : 0,
-      d.status,
-      d.lastSeen,
-      d.firmware,
-      searchText(d),
-      d.updatedAt,
-      tenant,
-      d.id,
-    );
+    ).run(...deviceValues(tenant, d).slice(2), d.updatedAt, tenant, d.id);
     setGroups(tenant, d.id, d.groups);
   });
 
@@ -186,16 +80,14 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush
       }
     },
     async getTenant(id) {
-      const r = prepare('SELECT * FROM tenants WHERE id = ?').get(id) as
-        | Parameters<typeof toTenant>[0]
-        | undefined;
+      const r = prepare('SELECT * FROM tenants WHERE id = ?').get(id) as TenantRow | undefined;
       return r && toTenant(r);
     },
     async listTenants(q) {
       const rows = prepare('SELECT * FROM tenants WHERE id > ? ORDER BY id LIMIT ?').all(
         q.after ?? '',
         q.limit + 1,
-      ) as Parameters<typeof toTenant>[0][];
+      ) as TenantRow[];
       return toPage(rows.map(toTenant), q.limit, (t) => t.id);
     },
     async updateTenant(t) {
@@ -220,7 +112,7 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush
     },
     async getProfile(tenant, id) {
       const r = prepare('SELECT * FROM profiles WHERE tenant = ? AND id = ?').get(tenant, id) as
-        | Parameters<typeof toProfile>[0]
+        | ProfileRow
         | undefined;
       return r && toProfile(r);
     },
@@ -229,7 +121,7 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush
         tenant,
         q.after ?? '',
         q.limit + 1,
-      ) as Parameters<typeof toProfile>[0][];
+      ) as ProfileRow[];
       return toPage(rows.map(toProfile), q.limit, (p) => p.id);
     },
     async updateProfile(tenant, p) {
@@ -293,9 +185,9 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush
     },
     async getDevice(tenant, id) {
       const r = prepare(`${DEVICE_SELECT} WHERE d.tenant = ? AND d.id = ?`).get(tenant, id) as
-        | DeviceRow
+        | DeviceWithGroups
         | undefined;
-      return r && toDevice(r);
+      return r && device(r);
     },
     async listDevices(tenant, f, q) {
       const where = ['d.tenant = ?', 'd.id > ?'];
@@ -327,8 +219,8 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush
       args.push(q.limit + 1);
       const rows = prepare(`${DEVICE_SELECT} WHERE ${where.join(' AND ')} ORDER BY d.id LIMIT ?`).all(
         ...args,
-      ) as DeviceRow[];
-      return toPage(rows.map(toDevice), q.limit, (d) => d.id);
+      ) as DeviceWithGroups[];
+      return toPage(rows.map(device), q.limit, (d) => d.id);
     },
     async countDevices(tenant) {
       return (prepare('SELECT count(*) AS n FROM devices WHERE tenant = ?').get(tenant) as { n: number }).n;
@@ -364,7 +256,7 @@ export function createSqliteRegistryStore(db: SqliteDb): RegistryStore & { flush
     async listCredentials(tenant, device) {
       const rows = prepare(
         'SELECT * FROM credentials WHERE tenant = ? AND device = ? ORDER BY created_at, id',
-      ).all(tenant, device) as Parameters<typeof toCredential>[0][];
+      ).all(tenant, device) as CredentialRow[];
       return rows.map(toCredential);
     },
     async deleteCredential(tenant, device, id) {

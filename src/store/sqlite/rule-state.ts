@@ -1,8 +1,6 @@
-import type { DeviceRuleStates, RuleStateRow, RuleStateStore } from '../rule-state.js';
+import { type DeviceStatesRow, encodeStates, toRuleStates } from '../rows/rule-state.js';
+import type { DeviceRuleStates, RuleStateStore } from '../rule-state.js';
 import { type SqliteDb, statementCache } from './database.js';
-
-/** A device's states as stored: rule name → [version, state, firing 0/1, lastActionAt]. */
-type Stored = Record<string, [number, unknown, number, number | null]>;
 
 export function createSqliteRuleStateStore(db: SqliteDb): RuleStateStore {
   const prepare = statementCache(db);
@@ -13,40 +11,15 @@ export function createSqliteRuleStateStore(db: SqliteDb): RuleStateStore {
     );
     const remove = prepare('DELETE FROM rule_states WHERE tenant = ? AND device = ?');
     for (const d of devices) {
-      const stored: Stored = {};
-      let any = false;
-      for (const [rule, s] of Object.entries(d.rules)) {
-        stored[rule] = [s.version, s.state, s.firing ? 1 : 0, s.lastActionAt];
-        any = true;
-      }
-      if (any) upsert.run(d.tenant, d.device, JSON.stringify(stored));
+      const states = encodeStates(d.rules);
+      if (states !== undefined) upsert.run(d.tenant, d.device, states);
       else remove.run(d.tenant, d.device);
     }
   });
   return {
     async loadAll() {
-      const rows = prepare('SELECT tenant, device, states FROM rule_states').all() as {
-        tenant: string;
-        device: string;
-        states: string;
-      }[];
-      const out: RuleStateRow[] = [];
-      for (const r of rows) {
-        for (const [rule, [version, state, firing, lastActionAt]] of Object.entries(
-          JSON.parse(r.states) as Stored,
-        )) {
-          out.push({
-            tenant: r.tenant,
-            rule,
-            version,
-            device: r.device,
-            state,
-            firing: firing === 1,
-            lastActionAt,
-          });
-        }
-      }
-      return out;
+      const rows = prepare('SELECT tenant, device, states FROM rule_states').all() as DeviceStatesRow[];
+      return rows.flatMap(toRuleStates);
     },
     async saveDevices(devices) {
       if (devices.length > 0) saveTx(devices);

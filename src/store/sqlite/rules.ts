@@ -1,29 +1,8 @@
 import type { RuleSpec } from '../../rules/index.js';
 import { toPage } from '../page.js';
-import type { RuleSaved, RuleStore, StoredRule } from '../rules.js';
+import { type RuleRow, type RuleVersionRow, toRule, toRuleVersion } from '../rows/rules.js';
+import type { RuleSaved, RuleStore } from '../rules.js';
 import { type SqliteDb, statementCache } from './database.js';
-
-interface Row {
-  tenant: string;
-  name: string;
-  version: number;
-  enabled: number;
-  spec: string;
-  created_at: string;
-  updated_at: string;
-  updated_by: string;
-}
-
-const toRule = (r: Row): StoredRule => ({
-  tenant: r.tenant,
-  name: r.name,
-  version: r.version,
-  enabled: r.enabled === 1,
-  spec: JSON.parse(r.spec) as RuleSpec,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  updatedBy: r.updated_by,
-});
 
 /** JSON with object keys sorted, so key order never makes two equal specs differ. */
 function canonical(v: unknown): string {
@@ -40,7 +19,7 @@ function canonical(v: unknown): string {
 export function createSqliteRuleStore(db: SqliteDb): RuleStore {
   const prepare = statementCache(db);
   const getRow = (tenant: string, name: string) =>
-    prepare('SELECT * FROM rules WHERE tenant = ? AND name = ?').get(tenant, name) as Row | undefined;
+    prepare('SELECT * FROM rules WHERE tenant = ? AND name = ?').get(tenant, name) as RuleRow | undefined;
 
   /** One save inside an open transaction. */
   function saveOne(tenant: string, spec: RuleSpec, actor: string, at: string): RuleSaved {
@@ -58,7 +37,7 @@ export function createSqliteRuleStore(db: SqliteDb): RuleStore {
     prepare(
       'INSERT INTO rule_versions (tenant, name, version, spec, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
     ).run(tenant, spec.name, version, text, at, actor);
-    return { rule: toRule(getRow(tenant, spec.name) as Row), change: old ? 'updated' : 'created' };
+    return { rule: toRule(getRow(tenant, spec.name) as RuleRow), change: old ? 'updated' : 'created' };
   }
 
   const saveManyTx = db.transaction(
@@ -110,23 +89,18 @@ export function createSqliteRuleStore(db: SqliteDb): RuleStore {
       const rows = prepare(`SELECT * FROM rules WHERE ${where.join(' AND ')} ORDER BY name LIMIT ?`).all(
         ...args,
         q.limit + 1,
-      ) as Row[];
+      ) as RuleRow[];
       const page = toPage(rows, q.limit, (r) => r.name);
       return { ...page, items: page.items.map(toRule) };
     },
     async listAll() {
-      return (prepare('SELECT * FROM rules ORDER BY tenant, name').all() as Row[]).map(toRule);
+      return (prepare('SELECT * FROM rules ORDER BY tenant, name').all() as RuleRow[]).map(toRule);
     },
     async versions(tenant, name) {
       const rows = prepare(
         'SELECT * FROM rule_versions WHERE tenant = ? AND name = ? ORDER BY version DESC',
-      ).all(tenant, name) as { version: number; spec: string; created_at: string; created_by: string }[];
-      return rows.map((r) => ({
-        version: r.version,
-        spec: JSON.parse(r.spec) as RuleSpec,
-        createdAt: r.created_at,
-        createdBy: r.created_by,
-      }));
+      ).all(tenant, name) as RuleVersionRow[];
+      return rows.map(toRuleVersion);
     },
     async setEnabled(tenant, name, enabled, actor, at) {
       return setEnabledTx(tenant, name, enabled, actor, at);

@@ -1,28 +1,14 @@
-import type {
-  AggregateQuery,
-  Bucket,
-  EventQuery,
-  LatestValue,
-  RawQuery,
-  Scalar,
-  StoredEvent,
-  TelemetryStore,
-} from '../telemetry.js';
+import {
+  type EventRow,
+  type LatestRow,
+  toEvent,
+  toLatest,
+  toPoint,
+  type ValueRow,
+} from '../rows/telemetry.js';
+import type { AggregateQuery, Bucket, EventQuery, RawQuery, TelemetryStore } from '../telemetry.js';
 import { bucketPoints, mergeRollups, type RollupRow } from '../telemetry-buckets.js';
 import { type SqliteDb, statementCache } from './database.js';
-
-interface ValueRow {
-  ts: number;
-  kind: number;
-  num: number | null;
-  txt: string | null;
-}
-
-function scalarOf(r: ValueRow): Scalar {
-  if (r.kind === 0) return r.num as number;
-  if (r.kind === 1) return r.num === 1;
-  return r.txt as string;
-}
 
 const SERIES = 'SELECT id FROM telemetry_series WHERE tenant = ? AND device = ? AND key = ?';
 
@@ -42,10 +28,8 @@ export function createSqliteTelemetryStore(db: SqliteDb, settled: () => Promise<
       const rows = prepare(
         `SELECT s.key, l.ts, l.kind, l.num, l.txt FROM telemetry_series s
          JOIN telemetry_latest l ON l.series = s.id WHERE s.tenant = ? AND s.device = ? ORDER BY s.key`,
-      ).all(tenant, device) as (ValueRow & { key: string })[];
-      const out: Record<string, LatestValue> = {};
-      for (const r of rows) out[r.key] = { ts: r.ts, value: scalarOf(r) };
-      return out;
+      ).all(tenant, device) as LatestRow[];
+      return toLatest(rows);
     },
     async keys(tenant, device) {
       await settled();
@@ -62,7 +46,7 @@ export function createSqliteTelemetryStore(db: SqliteDb, settled: () => Promise<
       const rows = prepare(
         `SELECT ts, kind, num, txt FROM telemetry WHERE series = (${SERIES}) AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?`,
       ).all(q.tenant, q.device, q.key, from, q.to, q.limit) as ValueRow[];
-      return rows.map((r) => ({ ts: r.ts, value: scalarOf(r) }));
+      return rows.map(toPoint);
     },
     async aggregate(q: AggregateQuery): Promise<Bucket[]> {
       await settled();
@@ -89,13 +73,19 @@ export function createSqliteTelemetryStore(db: SqliteDb, settled: () => Promise<
          WHERE tenant = ? AND device = ? AND ts >= ? AND ts <= ? AND (? IS NULL OR type = ?)
            AND (ts < ? OR (ts = ? AND id < ?))
          ORDER BY ts DESC, id DESC LIMIT ?`,
-      ).all(q.tenant, q.device, q.from, q.to, q.type ?? null, q.type ?? null, b.ts, b.ts, b.id, q.limit) as {
-        id: number;
-        ts: number;
-        type: string;
-        data: string;
-      }[];
-      return rows.map((r): StoredEvent => ({ id: r.id, ts: r.ts, type: r.type, data: JSON.parse(r.data) }));
+      ).all(
+        q.tenant,
+        q.device,
+        q.from,
+        q.to,
+        q.type ?? null,
+        q.type ?? null,
+        b.ts,
+        b.ts,
+        b.id,
+        q.limit,
+      ) as EventRow[];
+      return rows.map(toEvent);
     },
   };
 }

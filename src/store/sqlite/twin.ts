@@ -1,22 +1,7 @@
-import type { TwinDoc, TwinSide } from '../../twin/model.js';
+import type { TwinDoc } from '../../twin/model.js';
+import { type TwinRow, toTwin, twinValues } from '../rows/twin.js';
 import type { TwinStore } from '../twin.js';
 import { type SqliteDb, statementCache } from './database.js';
-
-interface TwinRow {
-  version: number;
-  desired: string;
-  desired_version: number;
-  desired_updated: string;
-  reported: string;
-  reported_version: number;
-  reported_updated: string;
-}
-
-const side = (state: string, version: number, updated: string): TwinSide => ({
-  state: JSON.parse(state),
-  version,
-  updated: JSON.parse(updated),
-});
 
 export function createSqliteTwinStore(db: SqliteDb): TwinStore {
   const prepare = statementCache(db);
@@ -25,23 +10,10 @@ export function createSqliteTwinStore(db: SqliteDb): TwinStore {
       const r = prepare('SELECT * FROM twins WHERE tenant = ? AND device = ?').get(tenant, device) as
         | TwinRow
         | undefined;
-      if (!r) return undefined;
-      return {
-        version: r.version,
-        desired: side(r.desired, r.desired_version, r.desired_updated),
-        reported: side(r.reported, r.reported_version, r.reported_updated),
-      };
+      return r && toTwin(r);
     },
     async put(tenant, device, doc: TwinDoc, expected) {
-      const values = [
-        doc.version,
-        JSON.stringify(doc.desired.state),
-        doc.desired.version,
-        JSON.stringify(doc.desired.updated),
-        JSON.stringify(doc.reported.state),
-        doc.reported.version,
-        JSON.stringify(doc.reported.updated),
-      ];
+      const values = twinValues(doc);
       if (expected === 0) {
         return (
           prepare(
