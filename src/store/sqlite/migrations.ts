@@ -372,4 +372,10 @@ INSERT INTO rule_states (tenant, device, states)
 DROP TABLE rule_state;
 `,
   },
+  {
+    version: 11,
+    name: 'outbox: index for the per-rule throttle',
+    // lastQueued (every firing of a throttled rule) scanned the tenant's whole outbox history.
+    sql: 'CREATE INDEX outbox_last ON outbox(tenant, rule, device, created_at);',
+  },
 ];
