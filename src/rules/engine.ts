@@ -52,11 +52,7 @@ interface Compiled extends EngineRule {
   readonly condition: Condition;
 }
 
-/**
- * A rule that applies to a device, with the device's state for it (looked
- * up once, not per point); also what the wake wheel holds, so stepping a
- * time-driven rule allocates nothing.
- */
+/** A rule that applies to a device with its state (looked up once; also the wake wheel's entry). */
 interface Applicable {
   readonly r: Compiled;
   readonly s: DeviceState;
@@ -77,10 +73,8 @@ const MAX_KEYS_PER_DEVICE = 1000;
 /** Device facts are re-read after this long (and at once when the registry says the device changed). */
 const FACTS_TTL_MS = 60_000;
 /**
- * Rule states are saved this often (and all at stop). A crash loses at most
- * this much of their evolution: a window misses the points of that time, a
- * `for` that had just started counts again from the next point. Every 5 s,
- * a busy fleet's snapshots were a tenth of the main thread.
+ * Rule states are saved this often (and all at stop): a crash loses at most this much of their
+ * evolution (docs/rules.md). Every 5 s, a busy fleet's snapshots were a tenth of the main thread.
  */
 const SNAPSHOT_MS = 15_000;
 /** Devices whose rule states are looked at (and, when changed, written) per event-loop turn. */
