@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -322,7 +322,10 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       const ports = await listen();
       mkdirSync(dataDir, { recursive: true });
       // The pid names the serving process (it differs from the launcher's when `plexus start` relaunched Node).
-      writeFileSync(join(dataDir, 'ports.json'), `${JSON.stringify({ ...ports, pid: process.pid })}\n`);
+      // Written whole, then renamed: a script polling for the file never reads it half-written.
+      const portsFile = join(dataDir, 'ports.json');
+      writeFileSync(`${portsFile}.tmp`, `${JSON.stringify({ ...ports, pid: process.pid })}\n`);
+      renameSync(`${portsFile}.tmp`, portsFile);
       const { auth, telemetry, commands } = services();
       telemetry.start();
       commands.start();
