@@ -35,8 +35,7 @@ import {
   ruleRoutes,
 } from './rules/index.js';
 import { type AuditService, auditRoutes, createAuditService } from './security/index.js';
-import type { Stores } from './store/index.js';
-import { createSqliteStores } from './store/sqlite/index.js';
+import { type OpenedStores, openStores } from './store/index.js';
 import { createTelemetryService, type TelemetryService, telemetryRoutes } from './telemetry/index.js';
 import { deviceHttpRoutes } from './transports/http/index.js';
 import { createMqttTransport, type MqttAuthPort, type MqttTransport } from './transports/mqtt/index.js';
@@ -77,14 +76,6 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** host:port/database of a PostgreSQL URL: for logs, never the password. */
-function where(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
-}
-
-type OpenedStores = Stores & { readonly migrations: readonly { version: number; name: string }[] };
-
 /**
  * The composition root (STYLE.md §11): config → stores → bus → services →
  * API. Nothing runs at import time; tests build several apps side by side.
@@ -114,22 +105,8 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
 
   async function init(): Promise<BootstrapResult> {
     if (bootstrapResult) return bootstrapResult;
-    const opened: OpenedStores =
-      config.store.kind === 'postgres'
-        ? // Loaded only when used: an embedded install never loads the PostgreSQL client.
-          await (await import('./store/postgres/index.js')).createPostgresStores(
-            { url: config.store.url as string, poolSize: config.store.poolSize, tls: config.store.tls },
-            log,
-          )
-        : createSqliteStores(dataDir, log);
+    const opened = await openStores(config, dataDir, log);
     stores = opened;
-    for (const m of opened.migrations) log.info({ version: m.version, name: m.name }, 'database migrated');
-    log.info(
-      opened.kind === 'postgres'
-        ? { store: 'postgres', at: where(config.store.url as string) }
-        : { store: 'sqlite', dataDir },
-      'storage opened',
-    );
     const registry = createRegistryService({ store: opened.registry, bus, clock });
     const audit = createAuditService({ store: opened.audit, bus, clock, log });
     const twins = createTwinService({

@@ -15,6 +15,7 @@ export type { AuditStore } from './audit.js';
 export type { AuthStore } from './auth.js';
 export type { CommandBatch, CommandQuery, CommandStore } from './commands.js';
 export type { MqttMessageRecord, MqttQueuedRecord, MqttSessionRecord, MqttStore } from './mqtt.js';
+export { type OpenedStores, openStores } from './open.js';
 export type { OutboxItem, OutboxStore } from './outbox.js';
 export type { Page, PageQuery } from './page.js';
 export type { DeviceFilter, RegistryStore } from './registry.js';
