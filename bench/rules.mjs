@@ -397,7 +397,8 @@ async function engineCounters(plexus) {
   const text = await res.text();
   const out = {};
   for (const line of text.split('\n')) {
-    if (!/^plexus_(rule_|alarms_|actions_)/.test(line)) continue;
+    if (!/^plexus_(rule_|alarms_|actions_|nodejs_heap_size_used_bytes|nodejs_gc_duration_seconds_(sum|count))/.test(line))
+      continue;
     const m = /^(\S+)\s+(\S+)$/.exec(line);
     if (m) out[m[1]] = Number(m[2]);
   }
@@ -656,6 +657,10 @@ function report(summary, meta, results, profile) {
           counter(c, 'plexus_actions_total', 'result="retried"'),
       ],
       ['open alarms', (c) => c.alarms?.total],
+      // Why GC pauses grow with the rules: the live heap they keep (rule states, per-device lists).
+      ['JS heap used, MiB', (c) => counter(c, 'plexus_nodejs_heap_size_used_bytes') / 2 ** 20],
+      ['GC time, ms (whole scenario)', (c) => 1000 * counter(c, 'plexus_nodejs_gc_duration_seconds_sum')],
+      ['GC runs (whole scenario)', (c) => counter(c, 'plexus_nodejs_gc_duration_seconds_count')],
     ])
       out += `| ${name} | ${engineIds.map((id) => fmtInt(f(e(id)))).join(' | ')} |\n`;
     out += '\n';

@@ -8,6 +8,8 @@ export interface DeviceState {
   lastActionAt: number | null;
   /** Changed since the last snapshot. */
   dirty: boolean;
+  /** The wake wheel's second for this state (wake-wheel.ts), when scheduled. */
+  wakeSec?: number | undefined;
   /** The device's last point this rule read: the value of a firing the clock completes ("for"). */
   last?: Extract<Signal, { kind: 'point' }>;
 }
@@ -53,7 +55,7 @@ export class DeviceStates {
     const { byRule } = this.#entry(r.tenant, device);
     let s = byRule.get(r.name);
     if (!s) {
-      s = { state: initial(), firing: false, lastActionAt: null, dirty: true };
+      s = { state: initial(), firing: false, lastActionAt: null, dirty: true, wakeSec: undefined };
       byRule.set(r.name, s);
       created(s);
     }
@@ -67,6 +69,7 @@ export class DeviceStates {
       firing: row.firing,
       lastActionAt: row.lastActionAt,
       dirty: false,
+      wakeSec: undefined,
     };
     this.#entry(row.tenant, row.device).byRule.set(row.rule, s);
     return s;

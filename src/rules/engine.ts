@@ -6,11 +6,12 @@ import type { RegistryService } from '../registry/index.js';
 import type { RuleStateStore } from '../store/index.js';
 import { type Condition, parseCondition, type Signal } from './conditions/index.js';
 import { type DeviceState, DeviceStates } from './device-states.js';
-import { buildIndex, type RuleIndex, rulesReading } from './rule-index.js';
+import { type Known as KnownDevice, KnownDevices, type TwinNow } from './known-devices.js';
+import { buildIndex, type DeviceRules, deviceRules, type RuleIndex, rulesReading } from './rule-index.js';
 import { telemetrySignals, twinSignal } from './signals.js';
+import { StateSnapshots } from './snapshots.js';
 import type { RuleSpec } from './spec.js';
 import { targetedDevices } from './target-devices.js';
-import { type DeviceFacts, targets } from './targeting.js';
 import { transitionOf } from './transition.js';
 import { WakeWheel } from './wake-wheel.js';
 
@@ -40,13 +41,7 @@ export interface EngineDeps {
   readonly twin?: (tenant: string, device: string) => Promise<TwinNow | undefined>;
 }
 
-/** A twin as rules see it. */
-export interface TwinNow {
-  readonly version: number;
-  readonly desired: Readonly<Record<string, unknown>>;
-  readonly reported: Readonly<Record<string, unknown>>;
-  readonly delta: Readonly<Record<string, unknown>>;
-}
+export type { TwinNow } from './known-devices.js';
 
 interface Compiled extends EngineRule {
   readonly condition: Condition;
@@ -59,30 +54,25 @@ interface Applicable {
   readonly device: string;
 }
 
-/** A device as the engine knows it: its facts and, per signal key, the rules that apply to it. */
-interface Known {
-  readonly facts: DeviceFacts;
-  readonly at: number;
+/** Per device: the rules that apply to it, for one index generation. */
+interface DeviceLists {
   generation: number;
+  mine: DeviceRules<Compiled>;
+  /**
+   * Per key a rule reads (or one of the `LIST_*` names below), the rules with
+   * their states: bounded by what the rules read, whatever keys the device invents.
+   */
   readonly rules: Map<string, readonly Applicable[]>;
 }
+type Known = KnownDevice<DeviceLists>;
 
-/** Per-device rule lists kept at most (a device inventing keys must not grow memory without end). */
-const MAX_KEYS_PER_DEVICE = 1000;
+// Telemetry keys cannot hold U+0000, so these names never meet a device's key.
+const LIST_ANY = '\u0000*';
+const LIST_OF = { event: '\u0000event', status: '\u0000status', twin: '\u0000twin' } as const;
+const NO_RULES: DeviceRules<Compiled> = { byKey: new Map(), any: [], event: [], status: [], twin: [] };
 
-/** Device facts are re-read after this long (and at once when the registry says the device changed). */
-const FACTS_TTL_MS = 60_000;
-/**
- * Rule states are saved this often (and all at stop): a crash loses at most this much of their
- * evolution (docs/rules.md). Every 5 s, a busy fleet's snapshots were a tenth of the main thread.
- */
-const SNAPSHOT_MS = 15_000;
-/** Devices whose rule states are looked at (and, when changed, written) per event-loop turn. */
-const SNAPSHOT_SLICE = 100;
 /** Time-driven states stepped per event-loop turn. */
 const TICK_SLICE = 2000;
-
-const k2 = (a: string, b: string) => `${a}\u0000${b}`;
 
 /**
  * The rule engine (ARCHITECTURE §2): steps every enabled rule's condition
@@ -91,7 +81,7 @@ const k2 = (a: string, b: string) => `${a}\u0000${b}`;
  * a device (alarms and actions follow from those). Rules are indexed by the
  * keys they read, so a point is evaluated only by rules that care. A
  * condition that throws is logged and counted; the others go on. Per-device
- * state is snapshotted every 15 s and at stop, and restored at start for the
+ * state is snapshotted every 15-60 s (snapshots.ts) and at stop, and restored at start for the
  * same rule version.
  */
 export function createRuleEngine(deps: EngineDeps) {
@@ -112,12 +102,9 @@ export function createRuleEngine(deps: EngineDeps) {
   const rules = new Map<string, Map<string, Compiled>>();
   let index: RuleIndex<Compiled> = new Map();
   const states = new DeviceStates();
-  const facts = new Map<string, Known>();
   /** Bumped by every reindex: per-device rule lists computed before it are stale. */
   let generation = 0;
-  /** Signals of a device whose facts are being loaded, kept in order. */
-  const pending = new Map<string, Signal[]>();
-  const timers: NodeJS.Timeout[] = [];
+  let ticker: NodeJS.Timeout | undefined;
   /** States of time-driven rules, by when the clock next matters to them. */
   const wheel = new WakeWheel<DeviceState, Applicable>(clock.now());
   let ticking = false;
@@ -188,18 +175,27 @@ export function createRuleEngine(deps: EngineDeps) {
    * thousand rules, a point meets only the few that concern it.
    */
   function rulesFor(tenant: string, known: Known, signal: Signal): readonly Applicable[] {
-    if (known.generation !== generation || known.rules.size >= MAX_KEYS_PER_DEVICE) {
-      known.rules.clear();
-      known.generation = generation;
+    const lists = known.derived;
+    if (lists.generation !== generation) {
+      const rulesOfTenant = index.get(tenant);
+      lists.mine = rulesOfTenant ? deviceRules(rulesOfTenant, known.facts) : NO_RULES;
+      lists.rules.clear();
+      lists.generation = generation;
     }
-    const key = signal.kind === 'point' ? signal.key : `$${signal.kind}`;
-    let list = known.rules.get(key);
+    const key =
+      signal.kind === 'point'
+        ? lists.mine.byKey.has(signal.key)
+          ? signal.key
+          : LIST_ANY
+        : signal.kind === 'tick'
+          ? undefined
+          : LIST_OF[signal.kind];
+    if (key === undefined) return [];
+    let list = lists.rules.get(key);
     if (!list) {
       const device = known.facts.id;
-      list = rulesReading(index, tenant, signal)
-        .filter((r) => targets(r.spec.target, known.facts))
-        .map((r) => ({ r, s: stateOf(r, device), device }));
-      known.rules.set(key, list);
+      list = rulesReading(lists.mine, signal).map((r) => ({ r, s: stateOf(r, device), device }));
+      lists.rules.set(key, list);
     }
     return list;
   }
@@ -210,54 +206,19 @@ export function createRuleEngine(deps: EngineDeps) {
     }
   }
 
-  /** Signals of one device, in order; waits for its facts (profile, groups, labels) when not cached. */
+  const devices = new KnownDevices<DeviceLists>({
+    registry,
+    clock,
+    log,
+    derive: () => ({ generation: -1, mine: NO_RULES, rules: new Map() }),
+    wantsTwin: (tenant) => index.get(tenant)?.reading.has('$twin') === true,
+    ...(deps.twin ? { twin: deps.twin } : {}),
+    run,
+  });
+
+  /** Signals of one device, in order (the first ones wait for its facts: profile, groups, labels). */
   function feed(tenant: string, device: string, signals: Signal[]): void {
-    if (!index.has(tenant) || signals.length === 0) return;
-    const key = k2(tenant, device);
-    const queued = pending.get(key);
-    if (queued) {
-      queued.push(...signals);
-      return;
-    }
-    const known = facts.get(key);
-    if (known && clock.now() - known.at < FACTS_TTL_MS) {
-      run(tenant, known, signals);
-      return;
-    }
-    pending.set(key, [...signals]);
-    // Met for the first time: rules over the twin start from its current state.
-    const readTwin = !known && deps.twin !== undefined && index.get(tenant)?.has('$twin') === true;
-    Promise.all([
-      registry.findDevice(tenant, device),
-      readTwin
-        ? deps.twin?.(tenant, device).catch((err: unknown) => {
-            log.warn(
-              { err, tenant, device },
-              'rules: reading the twin failed; twin rules wait for its next change',
-            );
-            return undefined;
-          })
-        : undefined,
-    ]).then(
-      ([d, twin]) => {
-        const waiting = pending.get(key) ?? [];
-        pending.delete(key);
-        if (!d) return;
-        const now: Known = {
-          facts: { id: d.id, profile: d.profile, groups: d.groups, labels: d.labels },
-          at: clock.now(),
-          generation,
-          rules: new Map(),
-        };
-        facts.set(key, now);
-        // Conditions ignore a twin version they have seen, so a change queued meanwhile is not undone.
-        run(tenant, now, twin ? [{ kind: 'twin', ts: clock.now(), ...twin }, ...waiting] : waiting);
-      },
-      (err: unknown) => {
-        pending.delete(key);
-        log.error({ err, tenant, device }, 'rules: reading the device failed; its signals were skipped');
-      },
-    );
+    if (index.has(tenant) && signals.length > 0) devices.feed(tenant, device, signals);
   }
 
   /** Steps the states that are due, in slices, so a fleet-wide deadline never holds the event loop. */
@@ -283,15 +244,12 @@ export function createRuleEngine(deps: EngineDeps) {
     slice();
   }
 
-  async function snapshot(): Promise<void> {
-    const ruleOf = (tenant: string, name: string) => rules.get(tenant)?.get(name);
-    const devices = states.devices();
-    // In slices, so a fleet-wide snapshot never holds the event loop (and the broker) for long.
-    for (let i = 0; i < devices.length; i += SNAPSHOT_SLICE) {
-      if (i > 0) await new Promise((r) => setImmediate(r));
-      await deps.states.saveDevices(states.takeDirty(devices.slice(i, i + SNAPSHOT_SLICE), ruleOf));
-    }
-  }
+  const snapshots = new StateSnapshots(
+    states,
+    deps.states,
+    (tenant, name) => rules.get(tenant)?.get(name),
+    log,
+  );
 
   /** Devices an inactivity rule must watch although they never sent anything. */
   async function seed(r: Compiled): Promise<void> {
@@ -329,8 +287,7 @@ export function createRuleEngine(deps: EngineDeps) {
     if (compiled) {
       install(compiled);
       // Devices met before read their twin again with their next signal, for this rule.
-      if (compiled.condition.needs.twin)
-        for (const k of facts.keys()) if (k.startsWith(`${tenant}\u0000`)) facts.delete(k);
+      if (compiled.condition.needs.twin) devices.forget(tenant);
       await seed(compiled);
     }
     reindex();
@@ -362,7 +319,7 @@ export function createRuleEngine(deps: EngineDeps) {
       });
       bus.subscribe('rules', 'registry', (change) => {
         if (change.kind === 'device-updated' || change.kind === 'device-deleted')
-          facts.delete(k2(change.tenant, change.device));
+          devices.forget(change.tenant, change.device);
         if (change.kind !== 'device-deleted' && change.kind !== 'tenant-deleted') return;
         const device = change.kind === 'device-deleted' ? change.device : undefined;
         states.dropDevice(change.tenant, device);
@@ -372,14 +329,9 @@ export function createRuleEngine(deps: EngineDeps) {
           .delete(change.tenant, device === undefined ? {} : { device })
           .catch((err: unknown) => log.error({ err }, 'deleting rule state failed'));
       });
-      const ticker = setInterval(tick, 1000);
-      const snapshots = setInterval(() => {
-        snapshot().catch((err: unknown) => log.error({ err }, 'saving rule state failed'));
-      }, SNAPSHOT_MS);
-      for (const t of [ticker, snapshots]) {
-        t.unref();
-        timers.push(t);
-      }
+      ticker = setInterval(tick, 1000);
+      ticker.unref();
+      snapshots.start();
     },
     /** Rules loaded, for the log and tests. */
     get size(): number {
@@ -388,10 +340,9 @@ export function createRuleEngine(deps: EngineDeps) {
       return n;
     },
     async stop(): Promise<void> {
-      for (const t of timers) clearInterval(t);
-      timers.length = 0;
+      clearInterval(ticker);
       bus.unsubscribeAll('rules');
-      await snapshot();
+      await snapshots.stop();
     },
   };
 }

@@ -21,3 +21,11 @@ export function targets(target: RuleTarget, d: DeviceFacts): boolean {
   if (target.labels && !Object.entries(target.labels).every(([k, v]) => d.labels[k] === v)) return false;
   return true;
 }
+
+/** Whether two reads of a device's facts target the same rules (ids are equal by construction). */
+export function sameFacts(a: DeviceFacts, b: DeviceFacts): boolean {
+  if (a.profile !== b.profile || a.groups.length !== b.groups.length) return false;
+  if (!a.groups.every((g, i) => g === b.groups[i])) return false;
+  const keys = Object.keys(a.labels);
+  return keys.length === Object.keys(b.labels).length && keys.every((k) => a.labels[k] === b.labels[k]);
+}

@@ -172,4 +172,59 @@ describe('rule engine', () => {
     );
     await e.stop();
   });
+
+  test("a device moved into a rule's target is served at once on a registry event, and after the re-read without one", async () => {
+    stored = [
+      rule({
+        name: 'lyon-hot',
+        target: { labels: { site: 'lyon' } },
+        condition: { type: 'threshold', key: 'temperature', op: '>', value: 90 },
+        alarm: { type: 'hot', severity: 'major' },
+      }),
+    ];
+    let now = T0;
+    const e = createRuleEngine({
+      bus,
+      registry,
+      states: stores.ruleStates,
+      clock: { now: () => now },
+      log,
+      metrics: new Registry(),
+      rules: { listAll: async () => stored, current: async () => undefined },
+    });
+    await e.start();
+    points('pump-1', ['temperature', T0, 95]);
+    await settle();
+    assert.equal(seen.length, 0, 'not in Lyon yet');
+    // Through the registry service: its event makes the engine read the device again at once.
+    await registry.updateDevice('default', 'pump-1', { labels: { site: 'lyon' } });
+    points('pump-1', ['temperature', T0 + 1000, 96]);
+    await settle();
+    assert.deepEqual(
+      seen.map((t) => [t.device, t.firing]),
+      [['pump-1', true]],
+    );
+    // Written behind the engine's back (another node, say): seen after the periodic re-read.
+    const press = await registry.findDevice('default', 'press-7');
+    assert.ok(press);
+    points('press-7', ['temperature', T0, 95]);
+    await settle();
+    await stores.registry.updateDevice('default', { ...press, labels: { site: 'lyon' } });
+    points('press-7', ['temperature', T0 + 1000, 95]);
+    await settle();
+    assert.equal(seen.length, 1, 'facts are cached until their time');
+    now += 91_000;
+    points('press-7', ['temperature', T0 + 2000, 95]); // served with the old facts; the re-read starts
+    await settle();
+    points('press-7', ['temperature', T0 + 3000, 97]);
+    await settle();
+    assert.deepEqual(
+      seen.map((t) => [t.device, t.firing, t.value]),
+      [
+        ['pump-1', true, 96],
+        ['press-7', true, 97],
+      ],
+    );
+    await e.stop();
+  });
 });
