@@ -257,3 +257,22 @@ test('state is plain JSON: no Infinity or NaN sneaks in', () => {
     assert.deepEqual(restart(s), s);
   }
 });
+
+test('sliding: a steady stream keeps the state small (dead entries are dropped, not hoarded)', () => {
+  for (const agg of ['avg', 'max'] as const) {
+    const c = createWindow({ key: 'k', agg, windowMs: 10_000, mode: 'sliding', op: '>', value: 1e9 });
+    const s = c.initial();
+    let biggest = 0;
+    // A sensor at 1 Hz for an hour, values wandering (so the max deque has work too).
+    for (let i = 0; i < 3600; i++) {
+      c.step(s, pt('k', i * 1000, Math.sin(i / 7) * 10));
+      biggest = Math.max(biggest, s.buf.ts.length, s.deque.ts.length);
+    }
+    // 10 live points: at most 16 dead ones beside them, whatever the run's length.
+    assert.ok(biggest <= 27, `${agg}: arrays reached ${biggest} entries`);
+    assert.ok(
+      JSON.stringify(s).length < 1500,
+      `${agg}: ${JSON.stringify(s).length} bytes saved per snapshot`,
+    );
+  }
+});
