@@ -1,4 +1,5 @@
 import { parseCbor } from './cbor.js';
+import { cborToJson } from './document.js';
 import { eventsFromShapes } from './events.js';
 import { telemetryFromShapes } from './flatten.js';
 import { parseJson } from './json.js';
@@ -121,6 +122,6 @@ export function keepLastDuplicates(decoded: DecodedTelemetry): DecodedTelemetry 
  * not documents, so a device that defaults to it sends these as JSON.
  */
 export function decodeDocument(codec: CodecName, payload: Uint8Array): unknown {
-  if (codec === 'cbor' || codec === 'senml+cbor') return parseCbor('cbor', payload);
+  if (codec === 'cbor' || codec === 'senml+cbor') return cborToJson(parseCbor('cbor', payload));
   return parseJson('json', payload);
 }

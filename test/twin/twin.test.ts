@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { encode as encodeCbor } from 'cbor-x';
 import mqtt, { type IClientOptions } from 'mqtt';
 import type { IConnackPacket, IPubackPacket, IPublishPacket } from 'mqtt-packet';
 import WebSocket from 'ws';
@@ -267,6 +268,13 @@ describe('device twins: devices over MQTT and HTTP, the live stream, deletion', 
     await waitUntil(() => got.length === 2, 2000, 'the changed desired document');
     assert.deepEqual(docs(got, d.id)[1], { version: 2, state: changed.desired, delta: { mode: 'away' } });
     assert.equal(got[1]?.packet.retain, false);
+    // A CBOR report merges like a JSON one (CBOR maps once decoded to Maps: acked, merged nothing).
+    const cborAck = (await c.publishAsync(topic, Buffer.from(encodeCbor({ fan: { speed: 3 } })), {
+      qos: 1,
+      properties: { contentType: 'application/cbor' },
+    })) as IPubackPacket;
+    assert.equal(cborAck.reasonCode ?? 0, 0);
+    assert.deepEqual((await getTwin(api, d.id)).reported, { temp: { target: 21 }, fan: { speed: 3 } });
     await end(c);
 
     const login = { clientId: d.id, username: d.id, password: d.secret };
