@@ -23,7 +23,7 @@ function find(dir, out = []) {
 }
 
 const filter = process.argv.slice(2);
-let files = [...find('dist/src'), ...find('dist/test')].sort();
+let files = [...find('dist/src'), ...find('dist/sim'), ...find('dist/test')].sort();
 if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('no test files found under dist/: run `npm run build` first');
@@ -31,6 +31,20 @@ if (files.length === 0) {
 }
 // The browser tests need Debian's Chromium: installed here if missing, never skipped.
 if (files.some((f) => f.includes('browser')) && !ensureChromium()) process.exit(1);
-const args = ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+// Files that measure latency on this machine run after the others, alone: beside two other test
+// processes on a 2-CPU machine, "a flood does not starve another device (p95 < 200 ms)" measured
+// the neighbours, not the broker.
+const ALONE = ['test/mqtt/limits.test.js'];
+const alone = files.filter((f) => ALONE.some((a) => f.endsWith(a)));
+const together = files.filter((f) => !alone.includes(f));
+const run = (list, concurrency) =>
+  list.length === 0
+    ? 0
+    : (spawnSync(
+        process.execPath,
+        ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list],
+        { stdio: 'inherit' },
+      ).status ?? 1);
+const first = run(together, 2);
+const second = run(alone, 1);
+process.exit(first || second);
