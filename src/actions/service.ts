@@ -82,6 +82,15 @@ export function createActionService(deps: ActionDeps) {
   let running = false;
   /** work() was called during a pass: the pass looks at the outbox once more before it ends. */
   let again = false;
+  /**
+   * The outbox may hold due items not yet started: set by a new item and by the poll (retries
+   * come due), cleared when a look found fewer than it asked for. A finished item then starts
+   * the next pass without a query when nothing can be waiting: a firing's webhook cost four
+   * outbox reads on the main thread, now one.
+   */
+  let mayHoldDue = true;
+  /** Bumped with mayHoldDue: a look that overlapped a new item must not clear the flag. */
+  let news = 0;
   let stopping = false;
   /** Outbox item id → its attempt in progress. */
   const active = new Map<string, Promise<void>>();
@@ -124,6 +133,8 @@ export function createActionService(deps: ActionDeps) {
     }));
     await outbox.add(items);
     for (const i of items) outcomes.inc({ kind: i.kind, result: 'queued' });
+    mayHoldDue = true;
+    news++;
     void work();
   }
 
@@ -179,11 +190,14 @@ export function createActionService(deps: ActionDeps) {
     try {
       do {
         again = false;
-        while (active.size < CONCURRENCY) {
+        while (active.size < CONCURRENCY && mayHoldDue) {
           // Asking for more than are active guarantees the page holds due items not yet started.
-          const due = (await outbox.due(clock.now(), CONCURRENCY + active.size)).filter(
-            (i) => !active.has(i.id),
-          );
+          const limit = CONCURRENCY + active.size;
+          const before = news;
+          const page = await outbox.due(clock.now(), limit);
+          // A short page is everything due: until a new item or the poll, there is nothing to look for.
+          if (page.length < limit && news === before) mayHoldDue = false;
+          const due = page.filter((i) => !active.has(i.id));
           if (due.length === 0) break;
           for (const item of due.slice(0, CONCURRENCY - active.size)) {
             const p = attempt(item)
@@ -211,7 +225,11 @@ export function createActionService(deps: ActionDeps) {
           log.error({ err, rule: t.rule, device: t.device }, 'queuing actions failed'),
         );
       });
-      timer = setInterval(() => void work(), POLL_MS);
+      timer = setInterval(() => {
+        mayHoldDue = true;
+        news++;
+        void work();
+      }, POLL_MS);
       timer.unref();
     },
     list: (tenant: string, q: { status?: string; rule?: string; limit: number }) => outbox.list(tenant, q),
