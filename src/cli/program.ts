@@ -10,6 +10,7 @@ import { registerProfiles } from './commands/profiles.js';
 import { registerRules } from './commands/rules.js';
 import { registerSession } from './commands/session.js';
 import { examples } from './commands/shared.js';
+import { registerSim } from './commands/sim.js';
 import { registerTenants } from './commands/tenants.js';
 import { registerTwin } from './commands/twin.js';
 import { registerUsers } from './commands/users.js';
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
   registerApiKeys(program);
   registerTenants(program);
   registerAudit(program);
+  registerSim(program);
   return examples(
     program,
     'npx plexus start',
