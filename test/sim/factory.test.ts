@@ -9,7 +9,8 @@ import { createFactoryPack, runSimulation, type Summary } from '../../sim/index.
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import type { Client } from '../helpers/http.js';
 import { adminClient } from '../helpers/mqtt.js';
-import { createApiKey, sleep } from '../helpers/mqtt-extra.js';
+import { createApiKey } from '../helpers/mqtt-extra.js';
+import { until } from '../helpers/until.js';
 
 interface Alarm {
   readonly device: string;
@@ -39,16 +40,6 @@ after(async () => {
   await app?.stop();
 });
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 test('bearing fault → maintenance and overheat alarms → shutdown command → the machine stops and cools', {
   timeout: 30_000,
 }, async () => {
@@ -70,26 +61,30 @@ test('bearing fault → maintenance and overheat alarms → shutdown command →
     (await api.get<{ items: Alarm[] }>(`/api/v1/alarms?${new URLSearchParams(q)}`)).body.items;
   try {
     const maintenance = await until(
-      'the maintenance alarm',
-      12_000,
       async () => (await alarms({ type: 'maintenance' }))[0],
+      12_000,
+      'the maintenance alarm',
     );
     assert.deepEqual(
       [maintenance.device, maintenance.rule, maintenance.severity],
       ['factory-press-1', 'factory-bearing-maintenance', 'major'],
     );
     const overheat = await until(
-      'the overheat alarm',
-      12_000,
       async () => (await alarms({ type: 'overheat' }))[0],
+      12_000,
+      'the overheat alarm',
     );
     assert.deepEqual([overheat.device, overheat.severity], ['factory-press-1', 'critical']);
 
-    const shutdown = await until('the shutdown command to succeed', 12_000, async () => {
-      const [c] = (await api.get<{ items: Command[] }>('/api/v1/devices/factory-press-1/commands')).body
-        .items;
-      return c?.status === 'succeeded' ? c : undefined;
-    });
+    const shutdown = await until(
+      async () => {
+        const [c] = (await api.get<{ items: Command[] }>('/api/v1/devices/factory-press-1/commands')).body
+          .items;
+        return c?.status === 'succeeded' ? c : undefined;
+      },
+      12_000,
+      'the shutdown command to succeed',
+    );
     assert.deepEqual(
       [shutdown.name, shutdown.actor, shutdown.result?.stopped],
       ['shutdown', 'rule:factory-shutdown', true],
@@ -98,10 +93,14 @@ test('bearing fault → maintenance and overheat alarms → shutdown command →
     assert.ok(m && Number(m[1]) > 90, String(shutdown.params.reason));
 
     // It obeyed: spindle at 0, state stopped, twin says so, and the temperature falls under 90 (the alarm clears).
-    const cooled = await until('the machine to cool under 90 °C', 8_000, async () => {
-      const l = (await api.get<Latest>('/api/v1/devices/factory-press-1/telemetry/latest')).body;
-      return l.state?.value === 'stopped' && (l.temperature?.value as number) < 85 ? l : undefined;
-    });
+    const cooled = await until(
+      async () => {
+        const l = (await api.get<Latest>('/api/v1/devices/factory-press-1/telemetry/latest')).body;
+        return l.state?.value === 'stopped' && (l.temperature?.value as number) < 85 ? l : undefined;
+      },
+      8_000,
+      'the machine to cool under 90 °C',
+    );
     assert.equal(cooled.rpm?.value, 0);
     const twin = (
       await api.get<{ reported: Record<string, unknown> }>('/api/v1/devices/factory-press-1/twin')
@@ -109,9 +108,9 @@ test('bearing fault → maintenance and overheat alarms → shutdown command →
     assert.equal(twin.reported.state, 'stopped');
     assert.match(String(twin.reported.stoppedBy), /^factory-shutdown/);
     await until(
-      'the overheat alarm to clear',
-      8_000,
       async () => (await alarms({ type: 'overheat', status: 'cleared' }))[0],
+      8_000,
+      'the overheat alarm to clear',
     );
     const history = (
       await api.get<{ items: { ts: number; value: number }[] }>(

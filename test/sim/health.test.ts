@@ -14,23 +14,14 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { userClient } from '../helpers/fixtures.js';
 import { type Client, client, login } from '../helpers/http.js';
 import { adminClient } from '../helpers/mqtt.js';
-import { createApiKey, sleep } from '../helpers/mqtt-extra.js';
+import { createApiKey } from '../helpers/mqtt-extra.js';
+import { until } from '../helpers/until.js';
 
 interface Alarm {
   readonly device: string;
   readonly type: string;
   readonly severity: string;
   readonly rule?: string;
-}
-
-async function until<T>(check: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
 }
 
 const CARE_PASSWORD = 'care-team-password-1';

@@ -13,7 +13,8 @@ import { runSimulation } from '../../sim/runner.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import type { Client } from '../helpers/http.js';
 import { adminClient } from '../helpers/mqtt.js';
-import { createApiKey, sleep } from '../helpers/mqtt-extra.js';
+import { createApiKey } from '../helpers/mqtt-extra.js';
+import { until } from '../helpers/until.js';
 
 interface Twin {
   readonly desired: Record<string, unknown>;
@@ -28,15 +29,6 @@ interface Alarm {
 }
 
 /** Polls `check` until it returns something truthy; fails with `what` after `ms`. */
-async function until<T>(check: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
 
 let app: TestApp;
 let api: Client;
