@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../config/index.js';
 import { PlexusError } from '../core/errors.js';
@@ -14,11 +13,10 @@ import {
   Progress,
   type StoreLocation,
 } from '../store/transfer/index.js';
-import { examples } from './commands/shared.js';
 import { CliError } from './errors.js';
 import { flagOverrides } from './start.js';
 
-interface StoreOptions {
+export interface StoreOptions {
   config?: string;
   dataDir?: string;
 }
@@ -46,7 +44,7 @@ function cliFailure(err: unknown): unknown {
   return err;
 }
 
-async function runExport(opts: StoreOptions & { out: string }): Promise<void> {
+export async function runExport(opts: StoreOptions & { out: string }): Promise<void> {
   try {
     const { at, log } = setup(opts);
     const writer = new ExportWriter(opts.out);
@@ -77,7 +75,7 @@ async function runExport(opts: StoreOptions & { out: string }): Promise<void> {
   }
 }
 
-async function runImport(opts: StoreOptions & { in: string }): Promise<void> {
+export async function runImport(opts: StoreOptions & { in: string }): Promise<void> {
   try {
     const { at, log } = setup(opts);
     if (opts.in !== '-') await stat(opts.in); // ENOENT before anything is opened
@@ -103,45 +101,4 @@ async function runImport(opts: StoreOptions & { in: string }): Promise<void> {
       throw new CliError([`Error: cannot read ${opts.in}: no such file`]);
     throw cliFailure(err);
   }
-}
-
-const STORE_HELP =
-  'the store comes from the configuration: --config, PLEXUS_STORE_URL for PostgreSQL, --data-dir for SQLite';
-
-/** `plexus migrate export|import` (docs/migrate.md). */
-export function registerMigrate(program: Command): void {
-  const migrate = program
-    .command('migrate')
-    .description(
-      'copy the whole store to a file and back: SQLite to PostgreSQL, PostgreSQL to SQLite, backups',
-    );
-  examples(
-    migrate
-      .command('export')
-      .description(
-        `write every table of the configured store to a gzip NDJSON file (${STORE_HELP}); safe while Plexus runs`,
-      )
-      .requiredOption('--out <file>', 'file to write (usually *.plexus.gz); - for stdout')
-      .option('-c, --config <file>', 'configuration file (YAML or JSON)')
-      .option('--data-dir <dir>', 'SQLite data directory to export')
-      .action((opts: StoreOptions & { out: string }) => runExport(opts)),
-    'plexus migrate export --data-dir ./data --out backup.plexus.gz',
-    'PLEXUS_STORE_URL=postgres://plexus@db/plexus plexus migrate export --out backup.plexus.gz',
-  );
-  examples(
-    migrate
-      .command('import')
-      .description(`load an export into the configured store, which must be empty (${STORE_HELP})`)
-      .requiredOption('--in <file>', 'export file to read; - for stdin')
-      .option('-c, --config <file>', 'configuration file (YAML or JSON)')
-      .option('--data-dir <dir>', 'SQLite data directory to import into (created if missing)')
-      .action((opts: StoreOptions & { in: string }) => runImport(opts)),
-    'PLEXUS_STORE_URL=postgres://plexus@db/plexus plexus migrate import --in backup.plexus.gz',
-    'plexus migrate import --data-dir ./restored --in backup.plexus.gz',
-  );
-  examples(
-    migrate,
-    'plexus migrate export --data-dir ./data --out backup.plexus.gz',
-    'PLEXUS_STORE_URL=postgres://plexus@db/plexus plexus migrate import --in backup.plexus.gz',
-  );
 }

@@ -6,6 +6,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerCommands } from './commands/commands.js';
 import { registerDevices } from './commands/devices.js';
 import { registerGroups } from './commands/groups.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerProfiles } from './commands/profiles.js';
 import { registerRules } from './commands/rules.js';
 import { registerSession } from './commands/session.js';
@@ -15,12 +16,11 @@ import { registerTenants } from './commands/tenants.js';
 import { registerTwin } from './commands/twin.js';
 import { registerUsers } from './commands/users.js';
 import type { GlobalOptions } from './context.js';
-import { runInit } from './init.js';
-import { registerMigrate } from './migrate.js';
-import { runStart, type StartOptions } from './start.js';
+import type { StartOptions } from './start.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
+/** start and init: the platform itself loads only when one of them runs, not for every command. */
 function registerServer(program: Command): void {
   examples(
     program
@@ -30,7 +30,7 @@ function registerServer(program: Command): void {
       .option('--data-dir <dir>', 'where the database and keys live')
       .option('--http-port <n>', 'HTTP port for the API and dashboard', portNumber)
       .option('--log-level <level>', 'trace, debug, info, warn or error')
-      .action((opts: StartOptions) => runStart(opts)),
+      .action(async (opts: StartOptions) => (await import('./start.js')).runStart(opts)),
     'npx plexus start --data-dir ./data --http-port 8080',
   );
   examples(
@@ -39,9 +39,9 @@ function registerServer(program: Command): void {
       .description('create the data directory, database and first admin user, then exit')
       .option('-c, --config <file>', 'configuration file (YAML or JSON)')
       .option('--data-dir <dir>', 'where the database and keys live')
-      .action((opts: { config?: string; dataDir?: string }, cmd: Command) => {
+      .action(async (opts: { config?: string; dataDir?: string }, cmd: Command) => {
         const json = cmd.optsWithGlobals<GlobalOptions>().json;
-        return runInit({ ...opts, ...(json === undefined ? {} : { json }) });
+        return (await import('./init.js')).runInit({ ...opts, ...(json === undefined ? {} : { json }) });
       }),
     'npx plexus init --data-dir ./data',
   );
