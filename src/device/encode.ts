@@ -181,9 +181,8 @@ function encodeData(format: DeviceFormat, body: unknown): Encoded {
 
 /**
  * A document (reported state, command result): always JSON, named by its
- * content type. The platform reads CBOR documents as maps, which the twin
- * and the command service do not take as objects (a CBOR report would merge
- * nothing), so JSON is the one form that works with every format.
+ * content type, whatever the telemetry format: small and rare, and readable
+ * in a broker's log. (The platform takes CBOR documents too, since cb34a2e.)
  */
 export function encodeDocument(doc: unknown): Encoded {
   return { payload: Buffer.from(JSON.stringify(doc ?? null)), contentType: CONTENT_TYPE.json };
