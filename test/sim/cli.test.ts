@@ -54,7 +54,8 @@ describe('plexus sim', () => {
     const help = await cli(['sim', '--help']);
     assert.match(help.stdout, /Examples:\n {2}\$ plexus sim factory --speed 30/);
     // The help names the scenarios without loading them (sim-run.ts is lazy): it must name them all.
-    for (const p of JSON.parse(json.stdout) as { name: string }[]) assert.match(help.stdout, new RegExp(p.name));
+    for (const p of JSON.parse(json.stdout) as { name: string }[])
+      assert.match(help.stdout, new RegExp(p.name));
     const top = await cli(['--help']);
     assert.match(top.stdout, /^ {2}sim\b/m);
   });
