@@ -11,7 +11,7 @@ import { type DeviceOptions, DeviceSdkError, PlexusDevice } from '../../src/devi
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import type { Client } from '../helpers/http.js';
 import { adminClient, createDevice, type TestDevice } from '../helpers/mqtt.js';
-import { selfSignedCert, waitUntil } from '../helpers/mqtt-extra.js';
+import { mqttsEnv, selfSignedCert, waitUntil } from '../helpers/mqtt-extra.js';
 
 interface Point {
   readonly key: string;
@@ -32,14 +32,7 @@ describe('device SDK over MQTT', { timeout: 60_000 }, () => {
 
   before(async () => {
     tls = selfSignedCert();
-    app = await startTestApp({
-      env: {
-        PLEXUS_MQTTS_CERT: tls.cert,
-        PLEXUS_MQTTS_KEY: tls.key,
-        PLEXUS_MQTTS_PORT: '0',
-        PLEXUS_MQTTS_HOST: '127.0.0.1',
-      },
-    });
+    app = await startTestApp({ env: mqttsEnv(tls) });
     api = await adminClient(app);
   });
   after(async () => {

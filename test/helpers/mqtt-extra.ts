@@ -340,3 +340,13 @@ export function selfSignedCert(): { dir: string; cert: string; key: string } {
   );
   return { dir, cert, key };
 }
+
+/** Settings for a test app with an MQTT TLS listener on a free loopback port, serving `tls`. */
+export function mqttsEnv(tls: { cert: string; key: string }): Record<string, string> {
+  return {
+    PLEXUS_MQTTS_CERT: tls.cert,
+    PLEXUS_MQTTS_KEY: tls.key,
+    PLEXUS_MQTTS_PORT: '0',
+    PLEXUS_MQTTS_HOST: '127.0.0.1',
+  };
+}

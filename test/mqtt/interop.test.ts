@@ -5,7 +5,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import type { Client } from '../helpers/http.js';
 import { adminClient, connect, createDevice, end, nextMessage, type TestDevice } from '../helpers/mqtt.js';
-import { createApiKey, deviceOpts, keyOpts, run, selfSignedCert } from '../helpers/mqtt-extra.js';
+import { createApiKey, deviceOpts, keyOpts, mqttsEnv, run, selfSignedCert } from '../helpers/mqtt-extra.js';
 
 const SUB = '/usr/bin/mosquitto_sub';
 const PUB = '/usr/bin/mosquitto_pub';
@@ -41,14 +41,7 @@ describe('MQTT interoperability: mosquitto clients, TLS, WebSocket', () => {
   let tls: ReturnType<typeof selfSignedCert>;
   before(async () => {
     tls = selfSignedCert();
-    app = await startTestApp({
-      env: {
-        PLEXUS_MQTTS_CERT: tls.cert,
-        PLEXUS_MQTTS_KEY: tls.key,
-        PLEXUS_MQTTS_PORT: '0',
-        PLEXUS_MQTTS_HOST: '127.0.0.1',
-      },
-    });
+    app = await startTestApp({ env: mqttsEnv(tls) });
     api = await adminClient(app);
     key = (await createApiKey(api, 'operator')).key;
     dev = await createDevice(api, { id: 'mosq-dev' });
