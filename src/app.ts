@@ -365,6 +365,8 @@ function mqttAuthPort(deviceAuth: ReturnType<typeof createDeviceAuth>, auth: Aut
       if (!p || p.tenant !== tenant) return undefined;
       return { kind: 'apikey', tenant, id: p.id, role: p.role };
     },
+    // MQTT users arrive with issue #11's management side; until then none exist.
+    user: async () => undefined,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Downlink, Uplink } from './envelope.js';
+import type { AclRule } from './topic-acl.js';
 
 /** What a change in the registry means to parts that cache or hold sessions. */
 export type RegistryChange =
@@ -16,7 +17,21 @@ export type RegistryChange =
       readonly credential: string;
     }
   | { readonly kind: 'tenant-deleted'; readonly tenant: string }
-  | { readonly kind: 'apikey-revoked'; readonly tenant: string; readonly apikey: string };
+  | { readonly kind: 'apikey-revoked'; readonly tenant: string; readonly apikey: string }
+  /** An MQTT user's rules changed: live sessions switch to them at once. */
+  | {
+      readonly kind: 'mqtt-user-updated';
+      readonly tenant: string;
+      readonly username: string;
+      readonly rules: readonly AclRule[];
+      readonly sys: 'tenant' | 'platform';
+    }
+  /** Deleted, or its secret rotated: live sessions (which used the old secret) end. */
+  | {
+      readonly kind: 'mqtt-user-deleted' | 'mqtt-user-secret-rotated';
+      readonly tenant: string;
+      readonly username: string;
+    };
 
 /** Points and events after they are durable (for the live stream and later the rule engine). */
 export interface StoredTelemetry {

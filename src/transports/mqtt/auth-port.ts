@@ -10,4 +10,6 @@ export interface MqttAuthPort {
   device(tenant: string, id: string, secret: string): Promise<Identity | undefined>;
   /** An API key of a program acting in `tenant`; undefined when invalid or of another tenant. */
   apiKey(tenant: string, key: string): Promise<Identity | undefined>;
+  /** An MQTT user by name and secret (docs/mqtt-users.md); undefined when unknown or wrong. */
+  user(tenant: string, username: string, secret: string): Promise<Identity | undefined>;
 }

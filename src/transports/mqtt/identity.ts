@@ -1,3 +1,5 @@
+import type { TopicAcl } from '../../core/topic-acl.js';
+
 /** Who is on the other end of an MQTT connection, after authentication. */
 export type Identity =
   | {
@@ -21,6 +23,17 @@ export type Identity =
       readonly tenant: string;
       readonly id: string;
       readonly role: 'admin' | 'operator' | 'viewer';
+    }
+  | {
+      /** An MQTT user (docs/mqtt-users.md) or, with `anonymous`, a client of the anonymous listener. */
+      readonly kind: 'user';
+      readonly tenant: string;
+      /** The user name; '' for anonymous clients. */
+      readonly id: string;
+      readonly anonymous: boolean;
+      readonly acl: TopicAcl;
+      /** `platform`: its `$SYS/#` subscriptions see the whole platform's figures, not its tenant's. */
+      readonly sys: 'tenant' | 'platform';
     };
 
 export { splitUsername } from '../../core/ids.js';

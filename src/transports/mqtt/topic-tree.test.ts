@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { topicMatches } from './topic.js';
+import { topicMatches } from '../../core/topic.js';
 import { type Subscription, type SubscriptionOptions, TopicTree } from './topic-tree.js';
 
 const opts = (qos: 0 | 1 | 2 = 0, extra: Partial<SubscriptionOptions> = {}): SubscriptionOptions => ({

@@ -8,7 +8,7 @@ import { messageProperties } from '../message.js';
 import { propertiesProblem } from '../properties.js';
 import { connackCode3, RC } from '../reason-codes.js';
 import { Session } from '../session.js';
-import { topicNameProblem } from '../topic.js';
+import { topicNameProblem } from '../../../core/topic.js';
 import type { PacketHandler } from './index.js';
 
 const API_KEY_USER = 'apikey';
@@ -106,7 +106,7 @@ function accept(
   const broker = conn.broker;
   const cfg = broker.config;
   // A will is a publish made later on the client's behalf: the same ACL applies, checked now (as Mosquitto does).
-  if (packet.will && !mayPublish(identity, packet.will.topic)) {
+  if (packet.will && !mayPublish(identity, clientId, packet.will.topic)) {
     broker.metrics.denied.inc({ action: 'publish' });
     refuse(conn, RC.NOT_AUTHORIZED, `not allowed to publish the will topic ${packet.will.topic}`);
     return;

@@ -9,7 +9,7 @@ import { type Message, messageProperties } from '../message.js';
 import { propertiesProblem } from '../properties.js';
 import { RC } from '../reason-codes.js';
 import type { Session } from '../session.js';
-import { topicNameProblem } from '../topic.js';
+import { topicNameProblem } from '../../../core/topic.js';
 import type { PacketHandler } from './index.js';
 
 /** Resolves an incoming topic alias [MQTT-3.3.2-7..12]; undefined after closing the connection. */
@@ -124,7 +124,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (conn, packet) => {
   broker.metrics.received.inc();
   throttle(conn, session, packet.payload.length);
 
-  if (!mayPublish(session.identity, topic)) {
+  if (!mayPublish(session.identity, session.clientId, topic)) {
     broker.metrics.denied.inc({ action: 'publish' });
     broker.noteDenied(session, 'publish', topic);
     return ack(conn, packet, RC.NOT_AUTHORIZED, `not allowed to publish to ${topic}`);

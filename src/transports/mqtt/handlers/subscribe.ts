@@ -4,7 +4,7 @@ import { remainingExpiry } from '../message.js';
 import { propertiesProblem } from '../properties.js';
 import { RC } from '../reason-codes.js';
 import type { Session } from '../session.js';
-import { parseShared, topicFilterProblem } from '../topic.js';
+import { parseShared, topicFilterProblem } from '../../../core/topic.js';
 import type { SubscriptionOptions } from '../topic-tree.js';
 import type { PacketHandler } from './index.js';
 
@@ -42,7 +42,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
     const shared = parseShared(raw);
     const filter = shared ? shared.filter : raw;
     if (shared && sub.nl) return conn.protocolError(RC.PROTOCOL_ERROR, 'No Local on a shared subscription'); // [MQTT-3.8.3-4]
-    if (!maySubscribe(session.identity, filter)) {
+    if (!maySubscribe(session.identity, session.clientId, filter)) {
       broker.metrics.denied.inc({ action: 'subscribe' });
       broker.noteDenied(session, 'subscribe', raw);
       granted.push(v5 ? RC.NOT_AUTHORIZED : 0x80);
