@@ -73,7 +73,11 @@ function compile(rule: AclRule): Compiled {
 /** A placeholder's value when it is safe to compare as a literal level. */
 function safeValue(v: string | undefined): string | undefined {
   if (v === undefined || v.length === 0 || v.charCodeAt(0) === 0x24) return undefined;
-  return /[+#/\u0000]/.test(v) ? undefined : v;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0x2b || c === 0x23 || c === 0x2f || c === 0) return undefined; // + # / NUL
+  }
+  return v;
 }
 
 /**

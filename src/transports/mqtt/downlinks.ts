@@ -1,9 +1,9 @@
 import type { Bus } from '../../core/bus.js';
 import type { Downlink } from '../../core/envelope.js';
+import { topicMatches } from '../../core/topic.js';
 import type { Broker } from './broker.js';
 import type { Message } from './message.js';
 import { type Session, sessionKey } from './session.js';
-import { topicMatches } from '../../core/topic.js';
 
 /**
  * What the platform sends to devices through the broker (ARCHITECTURE §2):

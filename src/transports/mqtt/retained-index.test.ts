@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RetainedIndex } from './retained-index.js';
 import { topicMatches } from '../../core/topic.js';
+import { RetainedIndex } from './retained-index.js';
 
 function matched<V>(index: RetainedIndex<V>, filter: string): string[] {
   const out: string[] = [];

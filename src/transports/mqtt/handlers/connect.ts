@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
+import { topicNameProblem } from '../../../core/topic.js';
 import { mayPublish } from '../acl.js';
 import type { Connection } from '../connection.js';
 import type { Identity } from '../identity.js';
@@ -8,7 +9,6 @@ import { messageProperties } from '../message.js';
 import { propertiesProblem } from '../properties.js';
 import { connackCode3, RC } from '../reason-codes.js';
 import { Session } from '../session.js';
-import { topicNameProblem } from '../../../core/topic.js';
 import type { PacketHandler } from './index.js';
 
 const API_KEY_USER = 'apikey';

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
 import { TokenBucket } from '../../../core/token-bucket.js';
+import { topicNameProblem } from '../../../core/topic.js';
 import { mayPublish } from '../acl.js';
 import type { Connection } from '../connection.js';
 import { deviceDataKind, forwardDeviceData } from '../device-data.js';
@@ -9,7 +10,6 @@ import { type Message, messageProperties } from '../message.js';
 import { propertiesProblem } from '../properties.js';
 import { RC } from '../reason-codes.js';
 import type { Session } from '../session.js';
-import { topicNameProblem } from '../../../core/topic.js';
 import type { PacketHandler } from './index.js';
 
 /** Resolves an incoming topic alias [MQTT-3.3.2-7..12]; undefined after closing the connection. */

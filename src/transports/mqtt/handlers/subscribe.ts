@@ -1,10 +1,10 @@
 import type { ISubscribePacket } from 'mqtt-packet';
+import { parseShared, topicFilterProblem } from '../../../core/topic.js';
 import { maySubscribe } from '../acl.js';
 import { remainingExpiry } from '../message.js';
 import { propertiesProblem } from '../properties.js';
 import { RC } from '../reason-codes.js';
 import type { Session } from '../session.js';
-import { parseShared, topicFilterProblem } from '../../../core/topic.js';
 import type { SubscriptionOptions } from '../topic-tree.js';
 import type { PacketHandler } from './index.js';
 

@@ -1,7 +1,7 @@
 import type { IUnsubscribePacket } from 'mqtt-packet';
+import { parseShared } from '../../../core/topic.js';
 import { RC } from '../reason-codes.js';
 import type { Session } from '../session.js';
-import { parseShared } from '../../../core/topic.js';
 import type { PacketHandler } from './index.js';
 
 /** UNSUBSCRIBE: removes each filter; MQTT 5 clients learn per filter whether it existed [MQTT-3.11.3]. */
