@@ -197,6 +197,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   async function listen(): Promise<Ports> {
     const s = services();
     const store = stores;
+    if (config.mqtt.allowAnonymous) await anonymousTenantExists(s.registry, config.mqtt.anonymous.tenant);
     const mqtt = createMqttTransport(config.mqtt, {
       tcp: { host: config.mqtt.host, port: config.mqtt.port },
       tls:
@@ -349,6 +350,20 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       return stopping;
     },
   };
+}
+
+/** Anonymous MQTT clients land in an existing tenant: a typo must not start a broker nobody can see. */
+async function anonymousTenantExists(registry: RegistryService, tenant: string): Promise<void> {
+  try {
+    await registry.getTenant(tenant);
+  } catch (cause) {
+    if (!(cause instanceof PlexusError) || cause.code !== 'REGISTRY_TENANT_NOT_FOUND') throw cause;
+    throw new PlexusError(
+      ConfigErrors.INVALID,
+      `mqtt.anonymous.tenant: tenant "${tenant}" does not exist (create it with \`plexus tenants create\` or choose another)`,
+      { cause },
+    );
+  }
 }
 
 /** The broker's view of the platform: devices by secret (cached), programs by API key. */

@@ -205,6 +205,45 @@ describe('start-up refuses bad settings with one clear message', () => {
     assert.ok(!existsSync(join(cwd, 'data')), 'nothing was created');
   });
 
+  test('anonymous MQTT on a non-loopback address starts with a loud warning', async () => {
+    const cwd = tempDir();
+    const p = run(process.execPath, [MAIN, 'start'], cwd, {
+      PLEXUS_DATA_DIR: join(cwd, 'data'),
+      PLEXUS_HTTP_HOST: '127.0.0.1',
+      PLEXUS_HTTP_PORT: '0',
+      PLEXUS_MQTT_HOST: '0.0.0.0',
+      PLEXUS_MQTT_PORT: '0',
+      PLEXUS_MQTT_ALLOW_ANONYMOUS: 'true',
+    });
+    await waitFor('start', () => (/Plexus is running/.test(p.output()) ? true : undefined));
+    assert.match(p.output(), /MQTT ANONYMOUS ACCESS IS ON for a non-loopback address/);
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+  });
+
+  test('an unknown anonymous tenant or a bad anonymous rule stops start-up, naming the setting', async () => {
+    const base = (cwd: string) => ({
+      PLEXUS_DATA_DIR: join(cwd, 'data'),
+      PLEXUS_HTTP_PORT: '0',
+      PLEXUS_MQTT_PORT: '0',
+      PLEXUS_MQTT_ALLOW_ANONYMOUS: 'true',
+    });
+    const cwd = tempDir();
+    const tenant = run(process.execPath, [MAIN, 'start'], cwd, {
+      ...base(cwd),
+      PLEXUS_MQTT_ANONYMOUS_TENANT: 'nope',
+    });
+    assert.equal(await tenant.exited, 1);
+    assert.match(tenant.output(), /mqtt\.anonymous\.tenant: tenant "nope" does not exist/);
+    const cwd2 = tempDir();
+    const rules = run(process.execPath, [MAIN, 'start'], cwd2, {
+      ...base(cwd2),
+      PLEXUS_MQTT_ANONYMOUS_RULES: '[{"permission":"allow","action":"both","topic":"plant/x%u/#"}]',
+    });
+    assert.equal(await rules.exited, 1);
+    assert.match(rules.output(), /mqtt\.anonymous\.rules\.0\.topic: placeholder must fill a whole level/);
+  });
+
   test('plexus init creates the data dir and admin once', async () => {
     const cwd = tempDir();
     const dataDir = join(cwd, 'data');

@@ -147,3 +147,45 @@ test('PLEXUS_STORE_URL alone selects PostgreSQL; kind and url must agree', () =>
   );
   assert.match(pool.message, /store\.poolSize/);
 });
+
+test('anonymous MQTT: off by default; rules as JSON in the environment, each topic checked with its path', () => {
+  const defaults = loadConfig({ cwd: dir(), env: {} }).mqtt;
+  assert.equal(defaults.allowAnonymous, false);
+  assert.equal(defaults.anonymous.tenant, 'default');
+  assert.deepEqual(
+    defaults.anonymous.rules.map((r) => `${r.permission} ${r.action} ${r.topic}`),
+    ['deny both devices/#', 'allow both #'],
+  );
+  const rules = [{ permission: 'allow', action: 'subscribe', topic: '$SYS/#' }];
+  const on = loadConfig({
+    cwd: dir(),
+    env: { PLEXUS_MQTT_ALLOW_ANONYMOUS: 'true', PLEXUS_MQTT_ANONYMOUS_RULES: JSON.stringify(rules) },
+  });
+  assert.equal(on.mqtt.allowAnonymous, true);
+  assert.deepEqual(on.mqtt.anonymous.rules, rules);
+  const notJson = failure(() => loadConfig({ cwd: dir(), env: { PLEXUS_MQTT_ANONYMOUS_RULES: 'allow #' } }));
+  assert.match(notJson.message, /mqtt\.anonymous\.rules/);
+  const bad = failure(() =>
+    loadConfig({
+      cwd: dir(),
+      env: {
+        PLEXUS_MQTT_ANONYMOUS_RULES: JSON.stringify([
+          { permission: 'allow', action: 'both', topic: 'a/#/b' },
+          { permission: 'maybe', action: 'both', topic: 'x' },
+        ]),
+      },
+    }),
+  );
+  assert.match(bad.message, /mqtt\.anonymous\.rules\.1\.permission/);
+  const badTopic = failure(() =>
+    loadConfig({
+      cwd: dir(),
+      env: {
+        PLEXUS_MQTT_ANONYMOUS_RULES: JSON.stringify([
+          { permission: 'allow', action: 'both', topic: 'a/#/b' },
+        ]),
+      },
+    }),
+  );
+  assert.match(badTopic.message, /mqtt\.anonymous\.rules\.0\.topic: is not a valid topic filter/);
+});

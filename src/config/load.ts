@@ -4,6 +4,7 @@ import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { type FieldError, PlexusError } from '../core/errors.js';
+import { aclTopicProblem } from '../core/topic-acl.js';
 import { dottedPath, toFieldErrors } from '../core/validation.js';
 import { ConfigErrors } from './errors.js';
 import { type Config, ConfigSchema } from './schema.js';
@@ -40,6 +41,14 @@ export function configLeaves(schema: TSchema = ConfigSchema, path: string[] = []
 }
 
 function coerce(raw: string, schema: Leaf['schema']): unknown {
+  if (schema.type === 'array') {
+    // Lists come as JSON; what does not parse stays a string and the schema names the setting.
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
   if (schema.type === 'integer' || schema.type === 'number') return raw.trim() === '' ? raw : Number(raw);
   if (schema.type === 'boolean') {
     if (/^(true|1|yes|on)$/i.test(raw)) return true;
@@ -120,6 +129,10 @@ function crossFieldErrors(c: Config): FieldError[] {
       });
     }
   }
+  c.mqtt.anonymous.rules.forEach((rule, i) => {
+    const problem = aclTopicProblem(rule.topic);
+    if (problem) out.push({ path: `/mqtt/anonymous/rules/${i}/topic`, message: problem });
+  });
   if (c.store.kind === 'postgres' && c.store.url === undefined)
     out.push({ path: '/store/url', message: 'is required when store.kind is postgres' });
   if (c.store.kind === 'sqlite' && c.store.url !== undefined)

@@ -1,4 +1,6 @@
 import Type, { type Static } from 'typebox';
+import { TENANT_ID_PATTERN } from '../core/ids.js';
+import { ACL_ACTIONS, ACL_PERMISSIONS, MAX_ACL_RULES, MAX_ACL_TOPIC_LENGTH } from '../core/topic-acl.js';
 
 /**
  * The one configuration schema (STYLE.md §9): defaults, descriptions and the
@@ -6,6 +8,22 @@ import Type, { type Static } from 'typebox';
  * `PLEXUS_HTTP_PORT`) all come from here. `restartRequired` marks settings a
  * running node only picks up at start; today that is all of them.
  */
+/** One topic ACL rule (core/topic-acl.ts); the topic's grammar is checked after the schema (load.ts). */
+const AclRuleSchema = Type.Object(
+  {
+    permission: Type.Union(ACL_PERMISSIONS.map((p) => Type.Literal(p))),
+    action: Type.Union(ACL_ACTIONS.map((a) => Type.Literal(a))),
+    topic: Type.String({ minLength: 1, maxLength: MAX_ACL_TOPIC_LENGTH }),
+  },
+  { additionalProperties: false },
+);
+
+/** Anonymous clients see their tenant's topics, except the devices' tree and `$SYS` (`#` never matches `$` topics). */
+const DEFAULT_ANONYMOUS_RULES = [
+  { permission: 'deny', action: 'both', topic: 'devices/#' },
+  { permission: 'allow', action: 'both', topic: '#' },
+];
+
 const Port = (def: number, description: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description, restartRequired: true });
 
@@ -122,6 +140,33 @@ export const ConfigSchema = Type.Object(
           minimum: 1,
           default: 60,
           description: 'How long a failed MQTT login counts.',
+        }),
+        allowAnonymous: Type.Boolean({
+          default: false,
+          description:
+            'Accept MQTT clients without user name and password, in mqtt.anonymous.tenant with mqtt.anonymous.rules. For development and closed test benches only.',
+        }),
+        anonymous: Type.Object(
+          {
+            tenant: Type.String({
+              pattern: TENANT_ID_PATTERN,
+              default: 'default',
+              description: 'Tenant whose namespace anonymous MQTT clients use.',
+            }),
+            rules: Type.Array(AclRuleSchema, {
+              maxItems: MAX_ACL_RULES,
+              default: DEFAULT_ANONYMOUS_RULES,
+              description:
+                'What anonymous clients may publish and subscribe: [{permission, action, topic}], first match wins, default deny; JSON in the environment.',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        sysInterval: Type.Integer({
+          minimum: 0,
+          maximum: 3600,
+          default: 10,
+          description: 'Seconds between updates of the $SYS topics; 0 turns them off.',
         }),
       },
       { additionalProperties: false, default: {} },

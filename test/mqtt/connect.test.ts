@@ -60,7 +60,8 @@ describe('MQTT CONNECT: authentication, client ids, keep-alive, timeouts', () =>
         v3: 4,
       },
       { name: 'no password', fields: { clientId: dev.id, username: dev.id }, v5: 0x86, v3: 4 },
-      { name: 'no user name', fields: { clientId: dev.id }, v5: 0x86, v3: 4 },
+      // No credentials at all is an anonymous client, and anonymous access is off (issue #11).
+      { name: 'no user name', fields: { clientId: dev.id }, v5: 0x87, v3: 5 },
       {
         name: 'unknown device',
         fields: { clientId: 'ghost', username: 'ghost', password: dev.secret },

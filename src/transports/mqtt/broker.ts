@@ -4,6 +4,8 @@ import type { Uplink } from '../../core/envelope.js';
 import { FailureThrottle } from '../../core/failure-throttle.js';
 import type { Logger } from '../../core/logger.js';
 import { TokenBucket } from '../../core/token-bucket.js';
+import { type AclRule, TopicAcl } from '../../core/topic-acl.js';
+import { mayReceive } from './acl.js';
 import type { MqttAuthPort } from './auth-port.js';
 import type { MqttConfig } from './config.js';
 import { Connection, type ConnectionMeta } from './connection.js';
@@ -11,11 +13,14 @@ import { deliver, drain, resend } from './delivery.js';
 import { Downlinks } from './downlinks.js';
 import { FlushQueue } from './flush-queue.js';
 import { FrameParser } from './frame-parser.js';
+import type { Identity } from './identity.js';
 import type { MqttMetrics } from './metrics.js';
 import type { Persistence } from './persistence.js';
 import { RC } from './reason-codes.js';
 import { Router } from './router.js';
 import type { Session } from './session.js';
+import { SysTopics } from './sys-topics.js';
+import { TrafficMeter } from './traffic.js';
 
 export interface BrokerDeps {
   readonly config: MqttConfig;
@@ -44,6 +49,10 @@ export class Broker {
   readonly flushQueue = new FlushQueue();
   readonly frameParser = new FrameParser();
   readonly downlinks: Downlinks;
+  readonly traffic = new TrafficMeter();
+  readonly sys = new SysTopics(this);
+  /** The anonymous listener's tenant and rules; undefined when `mqtt.allowAnonymous` is off. */
+  readonly anonymous: { readonly tenant: string; readonly acl: TopicAcl } | undefined;
   readonly #bus: Bus;
   readonly #connectRates = new Map<string, TokenBucket>();
   #ticker: NodeJS.Timeout | undefined;
@@ -57,6 +66,9 @@ export class Broker {
     this.#bus = deps.bus;
     this.persistence = deps.persistence;
     this.router = new Router(this);
+    this.anonymous = deps.config.allowAnonymous
+      ? { tenant: deps.config.anonymous.tenant, acl: new TopicAcl(deps.config.anonymous.rules) }
+      : undefined;
     this.authFailures = new FailureThrottle(
       { maxFailures: deps.config.maxAuthFailures, windowMs: deps.config.authFailureWindowSeconds * 1000 },
       { now: () => Date.now() },
@@ -74,6 +86,12 @@ export class Broker {
     for (const { tenant, message } of retained) this.router.retainedIndex(tenant).set(message.topic, message);
     const now = Date.now();
     for (const { session, disconnectedAt, subscriptions } of sessions) {
+      const identity = this.#revive(session.identity);
+      if (!identity) {
+        this.persistence.ended(session); // an anonymous session, and anonymous access is now off
+        continue;
+      }
+      session.identity = identity;
       const left =
         session.expiryInterval === 0xffffffff
           ? Number.POSITIVE_INFINITY
@@ -100,6 +118,14 @@ export class Broker {
     }
     if (sessions.length || retained.length)
       this.log.info({ sessions: sessions.length, retained: retained.length }, 'MQTT state restored');
+  }
+
+  /** Stored identities are JSON: an MQTT user's rules become a TopicAcl again; anonymous ones take today's rules. */
+  #revive(stored: Identity): Identity | undefined {
+    if (stored.kind !== 'user') return stored;
+    if (stored.anonymous) return this.anonymous && { ...stored, acl: this.anonymous.acl };
+    const rules = (stored.acl as unknown as { rules?: AclRule[] }).rules ?? [];
+    return { ...stored, acl: new TopicAcl(rules) };
   }
 
   /** Takes a new network connection (TCP, TLS or WebSocket stream). */
@@ -136,8 +162,8 @@ export class Broker {
     cleanStart: boolean,
   ): { session: Session; present: boolean } | undefined {
     const before = this.sessions.get(fresh.key);
-    // Device ids are reserved for devices: a program (API key) cannot take over a device's session.
-    if (before && before.identity.kind === 'device' && fresh.identity.kind === 'apikey') return undefined;
+    // Device ids are reserved for devices: a program or user cannot take over a device's session.
+    if (before && before.identity.kind === 'device' && fresh.identity.kind !== 'device') return undefined;
     if (before?.connection) {
       before.connection.close(RC.SESSION_TAKEN_OVER, 'another connection took over this session');
     }
@@ -251,8 +277,9 @@ export class Broker {
     this.persistence.save(session, withMessages, this.router.subscriptionsOf(session));
   }
 
-  /** Queue or send to one session; drops are counted. */
+  /** Queue or send to one session; drops are counted. Users get only what their rules let them read. */
   deliverTo(session: Session, item: Parameters<typeof deliver>[1]): void {
+    if (!mayReceive(session.identity, session.clientId, item.message.topic)) return;
     const queuedBefore = session.queue.length;
     deliver(session, item, this.config.maxQueuedMessages, this.#onDrop);
     if (!session.connection && session.queue.length > queuedBefore) this.persistence.queued(session, item);
@@ -282,6 +309,8 @@ export class Broker {
   /** A revoked credential, deleted device or key ends its live sessions at once. */
   #onRegistryChange(change: RegistryChange): void {
     if (change.kind === 'tenant-deleted') {
+      this.traffic.forget(change.tenant);
+      this.sys.forget(change.tenant);
       // Nothing of a deleted tenant may reach a tenant created later under the same id.
       for (const topic of this.router.dropRetained(change.tenant)) {
         this.persistence.retained(change.tenant, topic, undefined);
@@ -298,6 +327,14 @@ export class Broker {
           (change.kind === 'device-updated' && !change.enabled) ||
           (change.kind === 'credential-revoked' && change.credential === who.credential);
       } else if (who.kind === 'apikey' && change.kind === 'apikey-revoked') end = change.apikey === who.id;
+      else if (who.kind === 'user' && !who.anonymous && 'username' in change && change.username === who.id) {
+        if (change.kind === 'mqtt-user-updated') {
+          // New rules apply to the live session at once: every delivery is checked against them.
+          session.identity = { ...who, acl: new TopicAcl(change.rules), sys: change.sys };
+          continue;
+        }
+        end = true; // deleted, or its secret rotated: the session used the old one
+      }
       if (!end) continue;
       session.connection?.close(RC.NOT_AUTHORIZED, 'credentials revoked');
       this.endSession(session, false);
@@ -321,6 +358,7 @@ export class Broker {
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#ticker) clearInterval(this.#ticker);
+    this.sys.stop();
     this.#bus.unsubscribeAll('mqtt');
     for (const conn of [...this.connections]) conn.close(RC.SERVER_SHUTTING_DOWN, 'server shutting down');
     this.persistence.dropPending();

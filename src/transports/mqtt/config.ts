@@ -1,3 +1,5 @@
+import type { AclRule } from '../../core/topic-acl.js';
+
 /** The broker's settings, a slice of the platform config (config/schema.ts `mqtt`). */
 export interface MqttConfig {
   readonly maxPacketSize: number;
@@ -19,4 +21,10 @@ export interface MqttConfig {
   /** Failed authentications from one address before it is held back. */
   readonly maxAuthFailures: number;
   readonly authFailureWindowSeconds: number;
+  /** Accept clients without user name and password (development, closed test benches). */
+  readonly allowAnonymous: boolean;
+  /** Where anonymous clients land and what they may do (first matching rule wins, default deny). */
+  readonly anonymous: { readonly tenant: string; readonly rules: readonly AclRule[] };
+  /** Seconds between `$SYS` updates; 0 turns them off. */
+  readonly sysInterval: number;
 }

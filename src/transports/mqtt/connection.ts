@@ -8,6 +8,7 @@ import { dispatch } from './handlers/index.js';
 import { repeatedPublishProperty } from './properties.js';
 import { RC } from './reason-codes.js';
 import type { Session } from './session.js';
+import type { Traffic } from './traffic.js';
 
 export interface ConnectionMeta {
   /** Client address, for rate limits and logs. */
@@ -70,6 +71,8 @@ export class Connection {
   #out: Buffer[] = [];
   #outBytes = 0;
   #closeReason: string | undefined;
+  /** The tenant's traffic counters, once authenticated ($SYS). */
+  traffic: Traffic | undefined;
 
   constructor(broker: Broker, stream: Duplex, meta: ConnectionMeta) {
     this.broker = broker;
@@ -85,6 +88,7 @@ export class Connection {
   #onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastPacketAt = Date.now();
+    if (this.traffic) this.traffic.bytesIn += chunk.length;
     const { frames, error, size } = this.#framer.push(chunk);
     for (const f of frames) this.#held.push(f);
     if (error) this.#framerError = error === 'too-large' ? `too-large:${size}` : error;
@@ -210,6 +214,7 @@ export class Connection {
   writeRaw(buf: Buffer): boolean {
     if (this.state === 'closed') return false;
     if (this.#out.length === 0) this.broker.flushQueue.add(this);
+    if (this.traffic) this.traffic.bytesOut += buf.length;
     this.#out.push(buf);
     this.#outBytes += buf.length;
     // A burst (one read of a flooding publisher fans out hundreds of

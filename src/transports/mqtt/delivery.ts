@@ -1,4 +1,5 @@
 import type { IPublishPacket } from 'mqtt-packet';
+import { mayReceive } from './acl.js';
 import type { Connection } from './connection.js';
 import { encodeAck, encodePublish311 } from './fast-path.js';
 import { type Message, remainingExpiry } from './message.js';
@@ -46,6 +47,8 @@ export function drain(session: Session, now: number): void {
     session.queue.shift();
     const left = remainingExpiry(item.message, now);
     if (left !== undefined && left <= 0) continue; // expired while queued [MQTT-3.3.2-5]
+    // The client's rules may have narrowed while the message waited.
+    if (!mayReceive(session.identity, session.clientId, item.message.topic)) continue;
     if (item.qos === 0)
       sendPublish(conn, item.message, 0, undefined, item.retain, item.subscriptionIds, false);
     else sendTracked(conn, session, item as Pending & { qos: 1 | 2 });
@@ -86,6 +89,7 @@ export function sendPublish(
   subscriptionIds: readonly number[],
   dup: boolean,
 ): void {
+  if (conn.traffic) conn.traffic.messagesOut++;
   if (conn.protocolVersion !== 5) {
     // 3.1.1 PUBLISH has no properties: encode it directly (see fast-path.ts).
     conn.writeRaw(encodePublish311(m.topic, m.payload, qos, messageId, retain, dup));

@@ -55,6 +55,10 @@ export interface MqttTransport extends Transport<MqttDeps> {
   broker(): Broker | undefined;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 function remoteOf(socket: Socket | undefined): string {
   return socket?.remoteAddress ?? 'unknown';
 }
@@ -84,6 +88,16 @@ export function createMqttTransport(config: MqttConfig, listenConfig: MqttListen
       });
       broker = b;
       await b.restore();
+      b.sys.start(config.sysInterval);
+      const exposed = [listenConfig.tcp.host, listenConfig.tls?.host].filter(
+        (h): h is string => h !== undefined && !isLoopback(h),
+      );
+      if (b.anonymous && exposed.length > 0) {
+        log.warn(
+          { tenant: b.anonymous.tenant, hosts: exposed },
+          'MQTT ANONYMOUS ACCESS IS ON for a non-loopback address: any client that can reach this port may connect without credentials (mqtt.allowAnonymous). Use it for development and closed test benches only.',
+        );
+      }
       const onSocket = (transport: 'tcp' | 'tls') => (socket: Socket) => {
         socket.setNoDelay(true); // small packets must not wait for Nagle (see shared/tools/mqtt-load)
         b.accept(socket, { address: remoteOf(socket), transport });

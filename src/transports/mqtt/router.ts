@@ -1,3 +1,4 @@
+import { isSysTopic } from '../../core/topic.js';
 import type { Broker } from './broker.js';
 import type { Message } from './message.js';
 import { RetainedIndex } from './retained-index.js';
@@ -10,6 +11,12 @@ interface Aggregate {
   retainAsPublished: boolean;
   ids: number[];
 }
+
+/**
+ * The namespace of platform-wide `$SYS` figures, seen by MQTT users whose
+ * `sys` is `platform` (not a valid tenant id, so no tenant can reach it).
+ */
+export const PLATFORM_NAMESPACE = '\u0000platform';
 
 /** No subscription identifiers: shared, never mutated (an aggregate gets its own array on the first id). */
 const NO_IDS: readonly number[] = Object.freeze([]);
@@ -66,22 +73,42 @@ export class Router {
     return index ? [...index.entries()].map(([topic]) => topic) : [];
   }
 
+  /** Where a session's filter lives: its tenant, or the platform's `$SYS` for platform-wide users. */
+  namespaceOf(session: Session, filter: string): string {
+    const who = session.identity;
+    return who.kind === 'user' && who.sys === 'platform' && filter.startsWith('$SYS/')
+      ? PLATFORM_NAMESPACE
+      : session.tenant;
+  }
+
   subscribe(session: Session, filter: string, options: SubscriptionOptions, group?: string): boolean {
-    return this.#tree(session.tenant).add(session, filter, options, group);
+    return this.#tree(this.namespaceOf(session, filter)).add(session, filter, options, group);
   }
 
   unsubscribe(session: Session, filter: string, group?: string): boolean {
-    return this.#trees.get(session.tenant)?.remove(session, filter, group) ?? false;
+    return this.#trees.get(this.namespaceOf(session, filter))?.remove(session, filter, group) ?? false;
   }
 
-  /** The session's subscriptions as stored (the tree is the one record of them). */
+  /** The session's subscriptions as stored (the trees are the one record of them). */
   subscriptionsOf(session: Session): StoredSubscription[] {
     const subs = this.#trees.get(session.tenant)?.subscriptionsOf(session) ?? [];
-    return subs.map(({ subscriber: _s, ...sub }) => sub);
+    const platform = this.#trees.get(PLATFORM_NAMESPACE)?.subscriptionsOf(session) ?? [];
+    return [...subs, ...platform].map(({ subscriber: _s, ...sub }) => sub);
   }
 
   unsubscribeAll(session: Session): void {
     this.#trees.get(session.tenant)?.removeAll(session);
+    this.#trees.get(PLATFORM_NAMESPACE)?.removeAll(session);
+  }
+
+  /** Subscriptions in a namespace (for `$SYS`). */
+  subscriptionCount(namespace: string): number {
+    return this.#trees.get(namespace)?.size ?? 0;
+  }
+
+  /** Namespaces with subscriptions: the tenants that have someone listening, and the platform's. */
+  namespaces(): IterableIterator<string> {
+    return this.#trees.keys();
   }
 
   /**
@@ -95,11 +122,13 @@ export class Router {
       const index = this.retainedIndex(tenant);
       if (message.payload.length === 0) index.delete(message.topic);
       else index.set(message.topic, message);
-      this.#broker.persistence.retained(
-        tenant,
-        message.topic,
-        message.payload.length === 0 ? undefined : message,
-      );
+      // `$` topics are the broker's own ($SYS), published afresh after a restart.
+      if (!isSysTopic(message.topic))
+        this.#broker.persistence.retained(
+          tenant,
+          message.topic,
+          message.payload.length === 0 ? undefined : message,
+        );
     }
     const tree = this.#trees.get(tenant);
     if (!tree) return 0;

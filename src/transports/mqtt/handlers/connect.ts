@@ -27,7 +27,8 @@ function refuse(conn: Connection, rc5: number, reason: string): void {
 /**
  * CONNECT: protocol checks, rate limits, authentication against the
  * registry (username = device id[@tenant], password = secret, client id =
- * device id; or `apikey[@tenant]` with an API key), then the session.
+ * device id; `apikey[@tenant]` with an API key; an MQTT user's name[@tenant]
+ * and secret; or neither, on the anonymous listener), then the session.
  */
 export const handleConnect: PacketHandler<IConnectPacket> = (conn, packet) => {
   const broker = conn.broker;
@@ -50,40 +51,20 @@ export const handleConnect: PacketHandler<IConnectPacket> = (conn, packet) => {
   }
   const username = packet.username;
   const password = packet.password?.toString('utf8');
+  if (username === undefined && password === undefined) return connectAnonymous(conn, packet);
   if (!username || password === undefined)
     return refuse(conn, RC.BAD_USER_NAME_OR_PASSWORD, 'user name and password are required');
 
   const { id: user, tenant } = splitUsername(username);
-  const isKey = user === API_KEY_USER;
-  let clientId = packet.clientId;
-  let assigned = false;
-  if (!isKey) {
-    // A device's client id is its device id; an empty one is assigned that id.
-    if (clientId === '') {
-      clientId = user;
-      assigned = version === 5;
-    } else if (clientId !== user) {
-      return refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'client id must equal the device id');
-    }
-  } else if (clientId === '') {
-    if (version !== 5 && !packet.clean)
-      return refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'empty client id needs a clean session'); // [MQTT-3.1.3-8]
-    clientId = `auto-${randomBytes(8).toString('hex')}`;
-    assigned = version === 5;
-  }
-
   conn.state = 'connecting';
   conn.pause();
-  const check = isKey ? broker.auth.apiKey(tenant, password) : broker.auth.device(tenant, user, password);
+  const check =
+    user === API_KEY_USER ? broker.auth.apiKey(tenant, password) : namedLogin(conn, tenant, user, password);
   check.then(
     (identity) => {
       if (conn.state === 'connecting') {
-        if (identity) accept(conn, packet, identity, clientId, assigned);
-        else {
-          broker.authFailures.fail(address);
-          broker.metrics.authFailures.inc();
-          refuse(conn, RC.BAD_USER_NAME_OR_PASSWORD, 'bad user name or password');
-        }
+        if (identity) admit(conn, packet, identity);
+        else failedLogin(conn, RC.BAD_USER_NAME_OR_PASSWORD, 'bad user name or password');
       }
       // Frames pipelined behind CONNECT waited while input was paused; after CONNACK they run, in order.
       conn.resume();
@@ -95,6 +76,72 @@ export const handleConnect: PacketHandler<IConnectPacket> = (conn, packet) => {
     },
   );
 };
+
+/** A device by id and secret, else an MQTT user by name and secret (the two never share a name in a tenant). */
+async function namedLogin(
+  conn: Connection,
+  tenant: string,
+  name: string,
+  secret: string,
+): Promise<Identity | undefined> {
+  return (
+    (await conn.broker.auth.device(tenant, name, secret)) ??
+    (await conn.broker.auth.user(tenant, name, secret))
+  );
+}
+
+/** Refused credentials count towards the address's failure limit, like every failed login. */
+function failedLogin(conn: Connection, rc5: number, reason: string): void {
+  conn.broker.authFailures.fail(conn.meta.address);
+  conn.broker.metrics.authFailures.inc();
+  refuse(conn, rc5, reason);
+}
+
+/**
+ * No user name and no password: a client of the anonymous listener when
+ * `mqtt.allowAnonymous` is on (docs/mqtt-users.md), with the configured
+ * tenant and rules; otherwise Not Authorized (0x87, 3.1.1 return code 5).
+ */
+function connectAnonymous(conn: Connection, packet: IConnectPacket): void {
+  const anonymous = conn.broker.anonymous;
+  if (!anonymous) {
+    return failedLogin(
+      conn,
+      RC.NOT_AUTHORIZED,
+      'anonymous clients are not allowed: give a user name and password',
+    );
+  }
+  admit(conn, packet, {
+    kind: 'user',
+    tenant: anonymous.tenant,
+    id: '',
+    anonymous: true,
+    acl: anonymous.acl,
+    sys: 'tenant',
+  });
+}
+
+/** Client id rules per kind of client, then the session. */
+function admit(conn: Connection, packet: IConnectPacket, identity: Identity): void {
+  const version = conn.protocolVersion;
+  let clientId = packet.clientId;
+  let assigned = false;
+  if (identity.kind === 'device') {
+    // A device's client id is its device id; an empty one is assigned that id.
+    if (clientId === '') {
+      clientId = identity.id;
+      assigned = version === 5;
+    } else if (clientId !== identity.id) {
+      return refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'client id must equal the device id');
+    }
+  } else if (clientId === '') {
+    if (version !== 5 && !packet.clean)
+      return refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'empty client id needs a clean session'); // [MQTT-3.1.3-8]
+    clientId = `auto-${randomBytes(8).toString('hex')}`;
+    assigned = version === 5;
+  }
+  accept(conn, packet, identity, clientId, assigned);
+}
 
 function accept(
   conn: Connection,
@@ -158,6 +205,7 @@ function accept(
   }
   const { session, present } = opened;
   conn.state = 'connected';
+  conn.traffic = broker.traffic.of(identity.tenant);
   if (v5) {
     const p: NonNullable<IConnackPacket['properties']> = {
       receiveMaximum: cfg.receiveMaximum,

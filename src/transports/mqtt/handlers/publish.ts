@@ -10,6 +10,7 @@ import { type Message, messageProperties } from '../message.js';
 import { propertiesProblem } from '../properties.js';
 import { RC } from '../reason-codes.js';
 import type { Session } from '../session.js';
+import type { Traffic } from '../traffic.js';
 import type { PacketHandler } from './index.js';
 
 /** Resolves an incoming topic alias [MQTT-3.3.2-7..12]; undefined after closing the connection. */
@@ -122,6 +123,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (conn, packet) => {
     if (unacked + 1 >= broker.config.receiveMaximum) conn.pauseForAcks();
   }
   broker.metrics.received.inc();
+  (conn.traffic as Traffic).messagesIn++;
   throttle(conn, session, packet.payload.length);
 
   if (!mayPublish(session.identity, session.clientId, topic)) {

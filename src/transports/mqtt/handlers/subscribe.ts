@@ -72,7 +72,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = (conn, packet) =
   broker.downlinks.commandsReady(session);
   const now = Date.now();
   for (const r of replays) {
-    broker.router.retainedIndex(session.tenant).match(r.filter, (_topic, m) => {
+    broker.router.retainedIndex(broker.router.namespaceOf(session, r.filter)).match(r.filter, (_topic, m) => {
       const left = remainingExpiry(m, now);
       if (left !== undefined && left <= 0) return;
       broker.deliverTo(session, {
