@@ -105,11 +105,8 @@ function failedLogin(conn: Connection, rc5: number, reason: string): void {
 function connectAnonymous(conn: Connection, packet: IConnectPacket): void {
   const anonymous = conn.broker.anonymous;
   if (!anonymous) {
-    return failedLogin(
-      conn,
-      RC.NOT_AUTHORIZED,
-      'anonymous clients are not allowed: give a user name and password',
-    );
+    failedLogin(conn, RC.NOT_AUTHORIZED, 'anonymous clients are not allowed: give a user name and password');
+    return;
   }
   admit(conn, packet, {
     kind: 'user',
@@ -132,11 +129,14 @@ function admit(conn: Connection, packet: IConnectPacket, identity: Identity): vo
       clientId = identity.id;
       assigned = version === 5;
     } else if (clientId !== identity.id) {
-      return refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'client id must equal the device id');
+      refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'client id must equal the device id');
+      return;
     }
   } else if (clientId === '') {
-    if (version !== 5 && !packet.clean)
-      return refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'empty client id needs a clean session'); // [MQTT-3.1.3-8]
+    if (version !== 5 && !packet.clean) {
+      refuse(conn, RC.CLIENT_IDENTIFIER_NOT_VALID, 'empty client id needs a clean session'); // [MQTT-3.1.3-8]
+      return;
+    }
     clientId = `auto-${randomBytes(8).toString('hex')}`;
     assigned = version === 5;
   }
