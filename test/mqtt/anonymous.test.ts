@@ -142,6 +142,39 @@ describe('MQTT anonymous listener (mqtt.allowAnonymous)', () => {
     assert.equal(pub.connected, true);
   });
 
+  test('flow control (Receive Maximum) and redelivery of unacknowledged messages with DUP after a reconnect', async () => {
+    const fields = {
+      clientId: 'slow-reader',
+      clean: false,
+      properties: { sessionExpiryInterval: 300, receiveMaximum: 2 },
+    };
+    const first = await RawClient.login(app.mqttPort, 5, fields);
+    assert.deepEqual(await first.client.subscribe('flow/#', 1), [1]);
+    const pub = await track(anon(app, { clientId: 'flow-pub' }));
+    for (let i = 0; i < 5; i++) await pub.publishAsync(`flow/${i}`, String(i), { qos: 1 });
+    await waitUntil(() => first.client.publishes().length === 2, 2000, 'two in flight');
+    await sleep(200);
+    assert.equal(first.client.publishes().length, 2, 'no more than Receive Maximum unacknowledged');
+    const [p0] = first.client.publishes();
+    first.client.send({ cmd: 'puback', messageId: p0?.messageId as number });
+    await waitUntil(() => first.client.publishes().length === 3, 2000, 'a third after one PUBACK');
+    first.client.destroy(); // two left unacknowledged
+    const again = await RawClient.open(app.mqttPort, 5);
+    const connack = await again.connect(fields);
+    assert.equal(connack.sessionPresent, true);
+    await waitUntil(() => again.publishes().length >= 2, 2000, 'redelivery');
+    const redelivered = again.publishes().slice(0, 2);
+    assert.ok(
+      redelivered.every((p) => p.dup),
+      'resent with DUP',
+    );
+    assert.deepEqual(
+      redelivered.map((p) => p.payload.toString()),
+      ['1', '2'],
+    );
+    again.destroy();
+  });
+
   test('mosquitto_pub and mosquitto_sub work without credentials (3.1.1 and 5)', async () => {
     const port = String(app.mqttPort);
     for (const version of ['mqttv311', 'mqttv5']) {
@@ -206,6 +239,8 @@ describe('MQTT anonymous listener (mqtt.allowAnonymous)', () => {
       0,
       "'#' does not bring device data to anonymous clients",
     );
+    await sleep(1100); // one $SYS interval: '#' never matches `$` topics [MQTT-4.7.2-1]
+    assert.equal(v5.client.publishes().filter((p) => p.topic.startsWith('$')).length, 0);
     // An anonymous client cannot take over a device's session by its id.
     const squat = await RawClient.open(app.mqttPort, 5);
     assert.equal((await squat.connect({ clientId: device.id })).reasonCode, 0x85);
