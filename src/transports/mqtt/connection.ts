@@ -8,7 +8,7 @@ import { dispatch } from './handlers/index.js';
 import { repeatedPublishProperty } from './properties.js';
 import { RC } from './reason-codes.js';
 import type { Session } from './session.js';
-import { connectProblem, filtersProblem } from './wire-check.js';
+import { connectProblem, filtersProblem, publishIdProblem } from './wire-check.js';
 
 export interface ConnectionMeta {
   /** Client address, for rate limits and logs. */
@@ -349,9 +349,10 @@ function publishTopicIsUtf8(frame: Buffer): boolean {
   return isUtf8(frame.subarray(i + 2, Math.min(frame.length, i + 2 + len)));
 }
 
-/** What the parser would let through in a CONNECT, SUBSCRIBE or UNSUBSCRIBE frame (see wire-check.ts). */
+/** What the parser would let through in a CONNECT, PUBLISH, SUBSCRIBE or UNSUBSCRIBE frame (see wire-check.ts). */
 function frameProblem(frame: Buffer, version: number): string | undefined {
   const type = (frame[0] as number) >> 4;
+  if (type === 3) return publishIdProblem(frame);
   if (type === 1) return connectProblem(frame);
   if (type === 8 || type === 10) return filtersProblem(frame, version);
   return undefined;

@@ -99,11 +99,21 @@ export function connectProblem(frame: Buffer): string | undefined {
   return undefined;
 }
 
-/** SUBSCRIBE (type 8) and UNSUBSCRIBE (type 10): every topic filter must be a valid string [MQTT-3.8.3-1] [MQTT-3.10.3-1]. */
+/** PUBLISH with QoS 1 or 2: the packet identifier must not be 0 [MQTT-2.3.1-1] [MQTT-2.2.1-3]. */
+export function publishIdProblem(frame: Buffer): string | undefined {
+  if ((((frame[0] as number) >> 1) & 3) === 0) return undefined;
+  const c = body(frame);
+  if (!c.skip(c.u16())) return undefined; // topic
+  return c.u16() === 0 ? 'PUBLISH with QoS > 0 has packet identifier 0' : undefined;
+}
+
+/** SUBSCRIBE (type 8) and UNSUBSCRIBE (type 10): a non-zero packet identifier [MQTT-2.3.1-1]; every topic filter must be a valid string [MQTT-3.8.3-1] [MQTT-3.10.3-1]. */
 export function filtersProblem(frame: Buffer, version: number): string | undefined {
   const subscribe = (frame[0] as number) >> 4 === 8;
   const c = body(frame);
-  if (!c.skip(2)) return undefined; // packet identifier
+  const id = c.u16();
+  if (id === undefined) return undefined;
+  if (id === 0) return `${subscribe ? 'SUBSCRIBE' : 'UNSUBSCRIBE'} has packet identifier 0`;
   if (version === 5 && !c.skip(c.varInt())) return undefined;
   while (c.left > 0) {
     const filter = c.field();
