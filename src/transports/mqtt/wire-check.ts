@@ -94,9 +94,12 @@ export function connectProblem(frame: Buffer): string | undefined {
   if ((flags & 0x80) !== 0) {
     const user = c.field();
     if (user === undefined) return undefined;
-    return stringProblem('user name', user); // [MQTT-3.1.3-11]
+    const badUser = stringProblem('user name', user); // [MQTT-3.1.3-11]
+    if (badUser) return badUser;
   }
-  return undefined;
+  if ((flags & 0x40) !== 0 && c.field() === undefined) return undefined;
+  // A field whose flag is 0 must not be there [MQTT-3.1.2-18] [MQTT-3.1.2-20]: bytes left over.
+  return c.left > 0 ? 'CONNECT has bytes after its last field' : undefined;
 }
 
 /** PUBLISH with QoS 1 or 2: the packet identifier must not be 0 [MQTT-2.3.1-1] [MQTT-2.2.1-3]. */
