@@ -218,9 +218,11 @@ describe('MQTT 3.1.1 conformance: PUBLISH and the QoS flows', () => {
   });
 
   test('[3.1.1 MQTT-4.5.0-1] [3.1.1 MQTT-4.6.0-5] [3.1.1 MQTT-4.6.0-6] messages reach every matching subscriber in the order they were published (QoS 0, 1 and 2 mixed)', async () => {
-    const subs = [await s.client('p-order-a'), await s.client('p-order-b')];
-    await subscribed(subs[0] as never, 'p/order/#', 2);
-    await subscribed(subs[1] as never, 'p/order/t', 1);
+    const a = await s.client('p-order-a');
+    const b = await s.client('p-order-b');
+    await subscribed(a, 'p/order/#', 2);
+    await subscribed(b, 'p/order/t', 1);
+    const subs = [a, b];
     const pub = await s.client('p-order-pub');
     const n = 30;
     for (let i = 0; i < n; i++) {

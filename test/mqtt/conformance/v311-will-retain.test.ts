@@ -24,7 +24,7 @@ describe('MQTT 3.1.1 conformance: will messages and retained messages', () => {
     will: { topic, payload: Buffer.from(`will of ${topic}`), qos, retain },
   });
 
-  /** A subscriber that sees `filter`, and a helper to check what it got after everything settled. */
+  /** A connected subscriber to `filter` at QoS 2. */
   async function watch(id: string, filter: string): Promise<RawMqtt> {
     const w = await s.client(id);
     await subscribed(w, filter, 2);
