@@ -105,9 +105,14 @@ export function connectProblem(frame: Buffer): string | undefined {
 /** PUBLISH with QoS 1 or 2: the packet identifier must not be 0 [MQTT-2.3.1-1] [MQTT-2.2.1-3]. */
 export function publishIdProblem(frame: Buffer): string | undefined {
   if ((((frame[0] as number) >> 1) & 3) === 0) return undefined;
-  const c = body(frame);
-  if (!c.skip(c.u16())) return undefined; // topic
-  return c.u16() === 0 ? 'PUBLISH with QoS > 0 has packet identifier 0' : undefined;
+  // On every QoS 1/2 PUBLISH: plain offsets, no Cursor.
+  let i = 1;
+  while (i < frame.length && ((frame[i] as number) & 0x80) !== 0) i++;
+  i++;
+  if (i + 2 > frame.length) return undefined;
+  i += 2 + frame.readUInt16BE(i); // topic
+  if (i + 2 > frame.length) return undefined;
+  return frame.readUInt16BE(i) === 0 ? 'PUBLISH with QoS > 0 has packet identifier 0' : undefined;
 }
 
 /** SUBSCRIBE (type 8) and UNSUBSCRIBE (type 10): a non-zero packet identifier [MQTT-2.3.1-1]; every topic filter must be a valid string [MQTT-3.8.3-1] [MQTT-3.10.3-1]. */

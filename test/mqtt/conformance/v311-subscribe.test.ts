@@ -158,14 +158,25 @@ describe('MQTT 3.1.1 conformance: SUBSCRIBE, UNSUBSCRIBE, topics, PING, DISCONNE
     }
   });
 
-  test('[3.1.1 MQTT-4.7.3-4] topics are matched byte for byte: no case folding, Unicode normalization or slash collapsing', async () => {
+  test('[3.1.1 MQTT-4.7.3-4] [3.1.1 MQTT-1.5.3-3] topics are matched byte for byte: no case folding, Unicode normalization, slash collapsing or U+FEFF stripping', async () => {
     const c = await s.client('s-norm');
     const composed = 'n/caf\u00e9';
     await subscribed(c, composed, 0, 1);
     await subscribed(c, 'n/A', 0, 2);
     await subscribed(c, 'n/b', 0, 3);
     const pub = await s.client('s-norm-pub');
-    for (const t of ['n/cafe\u0301', 'n/a', 'n//b', 'n/b/', '/n/b', composed, 'n/A', 'n/b'])
+    for (const t of [
+      'n/cafe\u0301',
+      'n/a',
+      'n//b',
+      'n/b/',
+      '/n/b',
+      '\uFEFFn/b',
+      'n/\uFEFFb',
+      composed,
+      'n/A',
+      'n/b',
+    ])
       pub.send(publishPacket(t, t));
     await settled(pub);
     await settled(c);
