@@ -9,6 +9,7 @@ import { repeatedPublishProperty } from './properties.js';
 import { RC } from './reason-codes.js';
 import type { Session } from './session.js';
 import type { Traffic } from './traffic.js';
+import { connectProblem, filtersProblem, publishIdProblem } from './wire-check.js';
 
 export interface ConnectionMeta {
   /** Client address, for rate limits and logs. */
@@ -124,6 +125,11 @@ export class Connection {
           this.protocolError(RC.PROTOCOL_ERROR, `property 0x${repeated.toString(16)} appears more than once`);
           return;
         }
+      }
+      const wireProblem = frameProblem(frame, this.protocolVersion);
+      if (wireProblem !== undefined) {
+        this.protocolError(RC.MALFORMED_PACKET, wireProblem);
+        return;
       }
       const fast =
         decodeAck(frame) ??
@@ -346,4 +352,13 @@ function publishTopicIsUtf8(frame: Buffer): boolean {
   if (i + 2 > frame.length) return true; // the parser reports the truncation
   const len = frame.readUInt16BE(i);
   return isUtf8(frame.subarray(i + 2, Math.min(frame.length, i + 2 + len)));
+}
+
+/** What the parser would let through in a CONNECT, PUBLISH, SUBSCRIBE or UNSUBSCRIBE frame (see wire-check.ts). */
+function frameProblem(frame: Buffer, version: number): string | undefined {
+  const type = (frame[0] as number) >> 4;
+  if (type === 3) return publishIdProblem(frame);
+  if (type === 1) return connectProblem(frame);
+  if (type === 8 || type === 10) return filtersProblem(frame, version);
+  return undefined;
 }
