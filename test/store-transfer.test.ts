@@ -98,6 +98,8 @@ function startOn(s: Store): Promise<TestApp> {
 
 interface Filled {
   readonly device: TestDevice;
+  /** Secret of the MQTT user node-red (tenant default). */
+  readonly userSecret: string;
   readonly from: number;
   readonly to: number;
 }
@@ -118,7 +120,8 @@ async function fill(app: TestApp, api: Client): Promise<Filled> {
     username: 'node-red',
     rules: [{ permission: 'allow', action: 'both', topic: 'plant/%u/#' }],
   };
-  assert.equal((await api.post('/api/v1/mqtt-users', flow)).status, 201);
+  const user = await api.post<{ secret: string }>('/api/v1/mqtt-users', flow);
+  assert.equal(user.status, 201, JSON.stringify(user.body));
   assert.equal(
     (await api.post('/api/v1/mqtt-users', { username: 'grafana' }, { 'plexus-tenant': 'acme' })).status,
     201,
@@ -185,7 +188,7 @@ async function fill(app: TestApp, api: Client): Promise<Filled> {
   const cmd = await api.post('/api/v1/devices/pump-1/commands', { name: 'flush', params: { litres: 3 } });
   assert.equal(cmd.status, 201, JSON.stringify(cmd.body));
   await end(c);
-  return { device, from, to };
+  return { device, userSecret: user.body.secret, from, to };
 }
 
 /** What the API shows of an installation; two installations with equal snapshots hold the same data. */
@@ -336,6 +339,10 @@ describe('SQLite → PostgreSQL → SQLite with the CLI', () => {
         true,
         JSON.stringify(latest.body),
       );
+      // So does the MQTT user (its secret hash crossed as bytes).
+      await end(
+        await connect(app, undefined, { username: 'node-red', password: filled.userSecret, clientId: 'nr' }),
+      );
       // Keys generated after the import follow the imported ones (identity sequences were moved).
       assert.equal((await createDevice(api, { id: 'after-import' })).id, 'after-import');
       assert.equal((await api.post('/api/v1/devices/pump-1/commands', { name: 'flush' })).status, 201);
@@ -366,6 +373,9 @@ describe('SQLite → PostgreSQL → SQLite with the CLI', () => {
       assertSameData(await snapshot(api, filled), onPg);
       const c = await connect(app, filled.device);
       await end(c);
+      await end(
+        await connect(app, undefined, { username: 'node-red', password: filled.userSecret, clientId: 'nr' }),
+      );
       // A live install exports too: one consistent snapshot per database file.
       const live = ok(await migrate(['export', '--out', join(work, 'live.plexus.gz')], restored));
       assert.match(live.stderr, /^Note: Plexus is running on .*restored: exporting a consistent snapshot/m);

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { assertProblem, errorPaths, type List, userClient } from '../helpers/fixtures.js';
 import { type Client, client, login } from '../helpers/http.js';
+import { connect, end } from '../helpers/mqtt.js';
 
 interface MqttUserBody {
   tenant: string;
@@ -82,11 +83,23 @@ describe('lifecycle', () => {
     const unchanged = await acme.patch<MqttUserBody>(`${BASE}/node-red`, {});
     assert.deepEqual(unchanged.body.rules, rules, 'an empty patch changes nothing');
 
+    // The secret logs in over MQTT (as node-red@acme); a wrong one does not.
+    const as = (password = '') => ({ username: 'node-red@acme', password, clientId: 'nr-1' });
+    await end(await connect(app, undefined, as(secret)));
+    await assert.rejects(connect(app, undefined, as(`${secret}x`)), /Bad User Name or Password/i);
+
     const rotated = await acme.post<MqttUserBody>(`${BASE}/node-red/secret`);
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
     assert.match(rotated.body.secret ?? '', /^[A-Za-z0-9_-]{43}$/);
     assert.notEqual(rotated.body.secret, secret);
     assert.deepEqual(rotated.body.rules, rules, 'rotation keeps the rules');
+    await assert.rejects(connect(app, undefined, as(secret)), /Bad User Name or Password/i);
+    await end(await connect(app, undefined, as(rotated.body.secret)));
+    const seen = await acme.get<MqttUserBody>(`${BASE}/node-red`);
+    assert.ok(
+      seen.body.lastLoginAt !== null && seen.body.lastLoginAt >= createdAt,
+      'lastLoginAt set by the login',
+    );
 
     assert.equal((await acme.del(`${BASE}/node-red`)).status, 204);
     assertProblem(await acme.get(`${BASE}/node-red`), 404, 'AUTH_MQTT_USER_NOT_FOUND');
