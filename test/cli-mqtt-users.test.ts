@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { type CliRun as Run, runCli } from './helpers/cli.js';
 import { type Client, login } from './helpers/http.js';
+import { connect, end } from './helpers/mqtt.js';
 
 let app: TestApp;
 let admin: Client;
@@ -94,6 +95,15 @@ describe('plexus mqtt-users', () => {
       ),
       run.stdout,
     );
+    // What the line says works: those credentials subscribe to that filter.
+    const c = await connect(app, undefined, {
+      username: 'node-red',
+      password: secret ?? '',
+      clientId: 'hint',
+    });
+    const [granted] = await c.subscribeAsync('devices/+/telemetry', { qos: 1 });
+    assert.equal(granted?.qos, 1);
+    await end(c);
   });
 
   test('a platform admin creates in another tenant: the line names user@tenant', async () => {
@@ -123,7 +133,7 @@ describe('plexus mqtt-users', () => {
     assert.match(table, /^grafana\s+0\s+tenant\s+apikey:key-\S+\s+never$/m);
     assert.match(
       table,
-      /^node-red\s+4\s+deny subscribe plant\/secret\/#\s+tenant\s+apikey:key-\S+\s+never$/m,
+      /^node-red\s+4\s+deny subscribe plant\/secret\/#\s+tenant\s+apikey:key-\S+\s+(just now|\d+s ago)$/m,
     );
     const json = JSON.parse(ok(await cli(['mqtt-users', 'list', '--json'])).stdout);
     assert.deepEqual(
