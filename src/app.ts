@@ -25,8 +25,8 @@ import { type Clock, systemClock } from './core/clock.js';
 import { PlexusError } from './core/errors.js';
 import { listenError } from './core/listen.js';
 import { createLogger, type Logger } from './core/logger.js';
-import { TopicAcl } from './core/topic-acl.js';
 import { VERSION } from './core/version.js';
+import { mqttAuthPort } from './mqtt-auth-port.js';
 import {
   createDeviceAuth,
   createRegistryService,
@@ -45,7 +45,7 @@ import { type AuditService, auditRoutes, createAuditService } from './security/i
 import { type OpenedStores, openStores } from './store/index.js';
 import { createTelemetryService, type TelemetryService, telemetryRoutes } from './telemetry/index.js';
 import { deviceHttpRoutes } from './transports/http/index.js';
-import { createMqttTransport, type MqttAuthPort, type MqttTransport } from './transports/mqtt/index.js';
+import { createMqttTransport, type MqttTransport } from './transports/mqtt/index.js';
 import { createTwinService, type TwinService, twinRoutes } from './twin/index.js';
 
 interface Services {
@@ -385,32 +385,6 @@ async function anonymousTenantExists(registry: RegistryService, tenant: string):
       { cause },
     );
   }
-}
-
-/** The broker's view of the platform: devices by secret (cached), programs by API key, MQTT users by secret. */
-function mqttAuthPort(
-  deviceAuth: ReturnType<typeof createDeviceAuth>,
-  auth: AuthService,
-  mqttUsers: MqttUserService,
-): MqttAuthPort {
-  return {
-    async device(tenant, id, secret) {
-      const found = await deviceAuth.verify(tenant, id, secret);
-      if (!found) return undefined;
-      const { grants, limits, codec } = found.profile;
-      return { kind: 'device', tenant, id, credential: found.credential, grants, limits, codec };
-    },
-    async apiKey(tenant, key) {
-      const p = await auth.verifyApiKey(key);
-      if (!p || p.tenant !== tenant) return undefined;
-      return { kind: 'apikey', tenant, id: p.id, role: p.role };
-    },
-    async user(tenant, username, secret) {
-      const u = await mqttUsers.verify(tenant, username, secret);
-      if (!u) return undefined;
-      return { kind: 'user', tenant, id: username, anonymous: false, acl: new TopicAcl(u.rules), sys: u.sys };
-    },
-  };
 }
 
 function readPem(path: string, setting: string): Buffer {
