@@ -43,7 +43,7 @@ for (const file of files(SRC)) {
       // transports/ holds one context per protocol, each with its own index.ts.
       const viaIndex =
         to === `${b}/index.ts` || (b === 'transports' && /^transports\/(\w+\/index|transport)\.ts$/.test(to));
-      const storedModel = a === 'store' && /\/(\w+-)?model\.ts$/.test(to);
+      const storedModel = a === 'store' && /\/([\w-]+-)?model\.ts$/.test(to);
       if (!viaIndex && !storedModel) fail(`import ${b}/index.ts instead`);
     }
   }

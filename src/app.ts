@@ -10,7 +10,13 @@ import { overviewRoutes } from './api/overview.js';
 import { createApiServer } from './api/server.js';
 import { createLiveStream, STREAM_PATH } from './api/stream.js';
 import { WEB_ROOT } from './api/web.js';
-import { type AuthService, authRoutes, createAuthService } from './auth/index.js';
+import {
+  type AuthService,
+  authRoutes,
+  createAuthService,
+  createMqttUserService,
+  type MqttUserService,
+} from './auth/index.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
 import { type CommandService, commandRoutes, createCommandService } from './commands/index.js';
 import { type Config, ConfigErrors } from './config/index.js';
@@ -20,6 +26,7 @@ import { PlexusError } from './core/errors.js';
 import { listenError } from './core/listen.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { VERSION } from './core/version.js';
+import { mqttAuthPort } from './mqtt-auth-port.js';
 import {
   createDeviceAuth,
   createRegistryService,
@@ -38,12 +45,13 @@ import { type AuditService, auditRoutes, createAuditService } from './security/i
 import { type OpenedStores, openStores } from './store/index.js';
 import { createTelemetryService, type TelemetryService, telemetryRoutes } from './telemetry/index.js';
 import { deviceHttpRoutes } from './transports/http/index.js';
-import { createMqttTransport, type MqttAuthPort, type MqttTransport } from './transports/mqtt/index.js';
+import { createMqttTransport, type MqttTransport } from './transports/mqtt/index.js';
 import { createTwinService, type TwinService, twinRoutes } from './twin/index.js';
 
 interface Services {
   readonly registry: RegistryService;
   readonly auth: AuthService;
+  readonly mqttUsers: MqttUserService;
   readonly audit: AuditService;
   readonly telemetry: TelemetryService;
   readonly twins: TwinService;
@@ -107,7 +115,19 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     if (bootstrapResult) return bootstrapResult;
     const opened = await openStores(config, dataDir, log);
     stores = opened;
-    const registry = createRegistryService({ store: opened.registry, bus, clock });
+    // Devices and MQTT users share the CONNECT user name space of a tenant: each refuses the other's names.
+    const registry = createRegistryService({
+      store: opened.registry,
+      bus,
+      clock,
+      idTaken: (tenant, id) => mqttUsers.exists(tenant, id),
+    });
+    const mqttUsers = createMqttUserService({
+      store: opened.mqttUsers,
+      bus,
+      clock,
+      deviceExists: async (tenant, id) => (await registry.findDevice(tenant, id)) !== undefined,
+    });
     const audit = createAuditService({ store: opened.audit, bus, clock, log });
     const twins = createTwinService({
       store: opened.twins,
@@ -137,6 +157,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     built = {
       registry,
       auth: createAuthService({ store: opened.auth, bus, clock, config: config.auth }),
+      mqttUsers,
       audit,
       telemetry: createTelemetryService({
         store: opened.telemetry,
@@ -280,7 +301,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     const address = api.server.address();
     const http = typeof address === 'object' && address ? address.port : config.http.port;
     await mqtt.start({
-      auth: mqttAuthPort(deviceAuth, s.auth),
+      auth: mqttAuthPort(deviceAuth, s.auth, s.mqttUsers),
       bus,
       log,
       metrics: metrics.registry,
@@ -364,25 +385,6 @@ async function anonymousTenantExists(registry: RegistryService, tenant: string):
       { cause },
     );
   }
-}
-
-/** The broker's view of the platform: devices by secret (cached), programs by API key. */
-function mqttAuthPort(deviceAuth: ReturnType<typeof createDeviceAuth>, auth: AuthService): MqttAuthPort {
-  return {
-    async device(tenant, id, secret) {
-      const found = await deviceAuth.verify(tenant, id, secret);
-      if (!found) return undefined;
-      const { grants, limits, codec } = found.profile;
-      return { kind: 'device', tenant, id, credential: found.credential, grants, limits, codec };
-    },
-    async apiKey(tenant, key) {
-      const p = await auth.verifyApiKey(key);
-      if (!p || p.tenant !== tenant) return undefined;
-      return { kind: 'apikey', tenant, id: p.id, role: p.role };
-    },
-    // MQTT users arrive with issue #11's management side; until then none exist.
-    user: async () => undefined,
-  };
 }
 
 function readPem(path: string, setting: string): Buffer {

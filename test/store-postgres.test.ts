@@ -12,12 +12,14 @@ import { createPgAuthStore } from '../src/store/postgres/auth.js';
 import { openPostgres, type PgPool } from '../src/store/postgres/database.js';
 import { migratePostgres } from '../src/store/postgres/migrations.js';
 import { createPgMqttStore } from '../src/store/postgres/mqtt.js';
+import { createPgMqttUserStore } from '../src/store/postgres/mqtt-users.js';
 import { createPgRegistryStore } from '../src/store/postgres/registry.js';
 import { type PgMigration, POSTGRES_MIGRATIONS } from '../src/store/postgres/schema.js';
 import { createSqliteStores } from '../src/store/sqlite/index.js';
 import { runAuditContract } from './contract/audit.contract.js';
 import { runAuthContract } from './contract/auth.contract.js';
 import { runMqttContract } from './contract/mqtt.contract.js';
+import { runMqttUserContract } from './contract/mqtt-users.contract.js';
 import { profile, runRegistryContract, tenant } from './contract/registry.contract.js';
 import { type FreshDatabase, freshDatabase, PG_ADMIN_URL } from './helpers/postgres.js';
 
@@ -35,13 +37,14 @@ async function createPg() {
     throw err;
   }
   const registry = createPgRegistryStore(pool);
-  // The registry, auth, audit and MQTT suites touch only these members.
+  // The registry, auth, audit, MQTT and MQTT user suites touch only these members.
   const stores = {
     kind: 'postgres',
     registry,
     auth: createPgAuthStore(pool),
     audit: createPgAuditStore(pool),
     mqtt: createPgMqttStore(pool),
+    mqttUsers: createPgMqttUserStore(pool),
   } as Partial<Stores> as Stores;
   return {
     stores,
@@ -59,6 +62,7 @@ runRegistryContract({ name: 'postgres', create: createPg });
 runAuthContract({ name: 'postgres', create: createPg });
 runAuditContract({ name: 'postgres', create: createPg });
 runMqttContract({ name: 'postgres', create: createPg });
+runMqttUserContract({ name: 'postgres', create: createPg });
 
 const T0 = '2024-01-01T00:00:00.000Z';
 const device = (id: string, over: Partial<Device> = {}): Device => ({

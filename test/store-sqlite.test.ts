@@ -15,6 +15,7 @@ import {
 import { runAuditContract } from './contract/audit.contract.js';
 import { runAuthContract } from './contract/auth.contract.js';
 import { runMqttContract } from './contract/mqtt.contract.js';
+import { runMqttUserContract } from './contract/mqtt-users.contract.js';
 import { profile, runRegistryContract, tenant } from './contract/registry.contract.js';
 import { runTelemetryContract } from './contract/telemetry.contract.js';
 
@@ -37,6 +38,7 @@ runRegistryContract({ name: 'sqlite', create });
 runAuthContract({ name: 'sqlite', create });
 runAuditContract({ name: 'sqlite', create });
 runMqttContract({ name: 'sqlite', create });
+runMqttUserContract({ name: 'sqlite', create });
 runTelemetryContract({
   name: 'sqlite',
   async create() {

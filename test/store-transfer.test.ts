@@ -98,6 +98,8 @@ function startOn(s: Store): Promise<TestApp> {
 
 interface Filled {
   readonly device: TestDevice;
+  /** Secret of the MQTT user node-red (tenant default). */
+  readonly userSecret: string;
   readonly from: number;
   readonly to: number;
 }
@@ -114,6 +116,16 @@ async function fill(app: TestApp, api: Client): Promise<Filled> {
     201,
   );
   assert.equal((await api.post('/api/v1/groups', { id: 'line-1', name: 'Line 1' })).status, 201);
+  const flow = {
+    username: 'node-red',
+    rules: [{ permission: 'allow', action: 'both', topic: 'plant/%u/#' }],
+  };
+  const user = await api.post<{ secret: string }>('/api/v1/mqtt-users', flow);
+  assert.equal(user.status, 201, JSON.stringify(user.body));
+  assert.equal(
+    (await api.post('/api/v1/mqtt-users', { username: 'grafana' }, { 'plexus-tenant': 'acme' })).status,
+    201,
+  );
   const device = await createDevice(api, {
     id: 'press-7',
     profile: 'press',
@@ -176,7 +188,7 @@ async function fill(app: TestApp, api: Client): Promise<Filled> {
   const cmd = await api.post('/api/v1/devices/pump-1/commands', { name: 'flush', params: { litres: 3 } });
   assert.equal(cmd.status, 201, JSON.stringify(cmd.body));
   await end(c);
-  return { device, from, to };
+  return { device, userSecret: user.body.secret, from, to };
 }
 
 /** What the API shows of an installation; two installations with equal snapshots hold the same data. */
@@ -194,6 +206,8 @@ async function snapshot(api: Client, f: Filled): Promise<Record<string, unknown>
     tenants: await get('/api/v1/tenants'),
     profiles: await get('/api/v1/profiles'),
     groups: await get('/api/v1/groups'),
+    mqttUsers: await get('/api/v1/mqtt-users'),
+    acmeMqttUsers: await get('/api/v1/mqtt-users', { 'plexus-tenant': 'acme' }),
     raw: await get(`/api/v1/devices/press-7/telemetry?${q}&limit=1000`),
     perMinute: await get(
       `/api/v1/devices/press-7/telemetry?${q}&interval=1m&agg=count,min,max,avg,first,last`,
@@ -274,7 +288,10 @@ describe('SQLite → PostgreSQL → SQLite with the CLI', () => {
     assert.match(run.stderr, /^ {2}telemetry: \d+ rows in [\d.]+ s/m);
     assert.match(
       run.stderr,
-      /^Exported [\d,]+ rows of 28 tables to .*backup\.plexus\.gz, [\d.]+ MB in [\d.]+ s( \([\d,]+ rows\/s\))?$/m,
+      new RegExp(
+        `^Exported [\\d,]+ rows of ${TRANSFER_TABLES.length} tables to .*backup\\.plexus\\.gz, [\\d.]+ MB in [\\d.]+ s( \\([\\d,]+ rows/s\\))?$`,
+        'm',
+      ),
     );
     const lines = gunzipSync(readFileSync(backup)).toString().trimEnd().split('\n');
     const header = JSON.parse(lines[0] as string);
@@ -284,8 +301,9 @@ describe('SQLite → PostgreSQL → SQLite with the CLI', () => {
     const end = JSON.parse(lines[lines.length - 1] as string);
     assert.equal(end.end, true);
     assert.deepEqual(end.rows, await rowCounts({ dataDir: sqliteDir }), 'every row of every table');
+    assert.equal(end.rows.mqtt_users, 2, 'MQTT users are carried');
     assert.ok(end.rows.telemetry >= 121 && end.rows.telemetry_1m > 0 && end.rows.telemetry_1h > 0);
-    assert.equal(lines.length, 1 + 28 + total(end.rows) + 1);
+    assert.equal(lines.length, 1 + TRANSFER_TABLES.length + total(end.rows) + 1);
   });
 
   test('import into a new PostgreSQL database; the platform on it shows the same installation', async () => {
@@ -295,7 +313,10 @@ describe('SQLite → PostgreSQL → SQLite with the CLI', () => {
       run.stderr,
       /^Importing .*backup\.plexus\.gz into PostgreSQL database plexus_t\w+ on 127\.0\.0\.1:5432$/m,
     );
-    assert.match(run.stderr, /^Imported [\d,]+ rows of 28 tables into PostgreSQL/m);
+    assert.match(
+      run.stderr,
+      new RegExp(`^Imported [\\d,]+ rows of ${TRANSFER_TABLES.length} tables into PostgreSQL`, 'm'),
+    );
     assert.deepEqual(await rowCounts(pgStore), await rowCounts({ dataDir: sqliteDir }));
 
     const app = await startOn(pgStore);
@@ -317,6 +338,10 @@ describe('SQLite → PostgreSQL → SQLite with the CLI', () => {
         JSON.stringify(latest.body).includes(String(filled.to + 1000)),
         true,
         JSON.stringify(latest.body),
+      );
+      // So does the MQTT user (its secret hash crossed as bytes).
+      await end(
+        await connect(app, undefined, { username: 'node-red', password: filled.userSecret, clientId: 'nr' }),
       );
       // Keys generated after the import follow the imported ones (identity sequences were moved).
       assert.equal((await createDevice(api, { id: 'after-import' })).id, 'after-import');
@@ -348,6 +373,9 @@ describe('SQLite → PostgreSQL → SQLite with the CLI', () => {
       assertSameData(await snapshot(api, filled), onPg);
       const c = await connect(app, filled.device);
       await end(c);
+      await end(
+        await connect(app, undefined, { username: 'node-red', password: filled.userSecret, clientId: 'nr' }),
+      );
       // A live install exports too: one consistent snapshot per database file.
       const live = ok(await migrate(['export', '--out', join(work, 'live.plexus.gz')], restored));
       assert.match(live.stderr, /^Note: Plexus is running on .*restored: exporting a consistent snapshot/m);

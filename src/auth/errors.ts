@@ -9,4 +9,8 @@ export const AuthErrors = defineErrors('AUTH', {
   USER_EXISTS: { status: 409, title: 'User already exists' },
   LAST_ADMIN: { status: 409, title: 'Last platform admin' },
   APIKEY_NOT_FOUND: { status: 404, title: 'API key not found' },
+  MQTT_USER_INVALID: { status: 400, title: 'Invalid MQTT user' },
+  MQTT_USER_NOT_FOUND: { status: 404, title: 'MQTT user not found' },
+  MQTT_USER_EXISTS: { status: 409, title: 'MQTT user already exists' },
+  MQTT_USER_NAME_TAKEN: { status: 409, title: 'MQTT user name is a device id' },
 });

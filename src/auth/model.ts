@@ -59,6 +59,8 @@ export type Permission =
   | 'users:write'
   | 'apikeys:read'
   | 'apikeys:write'
+  | 'mqtt-users:read'
+  | 'mqtt-users:write'
   | 'audit:read'
   | 'tenants:manage';
 
@@ -73,6 +75,8 @@ export const PERMISSION_TEXT: Readonly<Record<Permission, string>> = {
   'users:write': 'manage users',
   'apikeys:read': 'read API keys',
   'apikeys:write': 'manage API keys',
+  'mqtt-users:read': 'read MQTT users',
+  'mqtt-users:write': 'manage MQTT users',
   'audit:read': 'read the audit log',
   'tenants:manage': 'manage tenants',
 };
@@ -86,13 +90,16 @@ const ADMIN: readonly Permission[] = [
   'users:write',
   'apikeys:read',
   'apikeys:write',
+  // MQTT users are credentials that reach the tenant's topics, devices' included: governed like API keys.
+  'mqtt-users:read',
+  'mqtt-users:write',
   'audit:read',
 ];
 
 /**
  * Least privilege per role: viewers read, operators run the fleet (devices,
  * credentials, groups), admins also shape it (profiles) and govern access
- * (users, API keys, audit). Managing tenants is for platform admins only.
+ * (users, API keys, MQTT users, audit). Managing tenants is for platform admins only.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   viewer: new Set(VIEWER),

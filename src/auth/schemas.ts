@@ -1,5 +1,7 @@
 import Type from 'typebox';
+import { MAX_ACL_RULES, MAX_ACL_TOPIC_LENGTH } from '../core/topic-acl.js';
 import { TenantId } from '../registry/index.js';
+import { MQTT_USERNAME_MAX, MQTT_USERNAME_PATTERN } from './mqtt-user-model.js';
 
 export const Username = Type.String({
   pattern: '^[A-Za-z0-9._-]{1,64}$',
@@ -71,3 +73,63 @@ export const ApiKeyCreate = Type.Object(
   { additionalProperties: false },
 );
 export const ApiKeyParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$' }) });
+
+// ── MQTT users (docs/mqtt-users.md) ─────────────────────────────────────────
+// Names and topics get their precise reasons from mqtt-user-model.ts (which
+// character is wrong and why), so the body schema checks shape and types only.
+const MqttUsernameText =
+  'letters, digits, . _ - (1-64, starting with a letter or digit); not "apikey"; no + # / $ @ (they would be topic syntax or the tenant separator)';
+export const AclRuleSchema = Type.Object(
+  {
+    permission: Type.Enum(['allow', 'deny']),
+    action: Type.Enum(['publish', 'subscribe', 'both']),
+    topic: Type.String({
+      maxLength: MAX_ACL_TOPIC_LENGTH,
+      description: 'Topic filter (+ and # allowed); %u (user name) and %c (client id) fill a whole level.',
+    }),
+  },
+  { additionalProperties: false },
+);
+// Immutable: the model's rule lists are readonly.
+export const AclRules = Type.Immutable(
+  Type.Array(AclRuleSchema, {
+    maxItems: MAX_ACL_RULES,
+    description: 'In order: the first rule that matches decides; no match denies.',
+  }),
+);
+export const SysScopeSchema = Type.Enum(['tenant', 'platform'], {
+  description:
+    "What $SYS/# shows the user: its tenant's figures, or (platform admins only) the whole platform's.",
+});
+export const MqttUserSchema = Type.Object({
+  tenant: Type.String(),
+  username: Type.String(),
+  rules: AclRules,
+  sys: SysScopeSchema,
+  createdBy: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  lastLoginAt: Type.Union([Timestamp, Type.Null()]),
+});
+export const MqttUserWithSecret = Type.Object({
+  ...MqttUserSchema.properties,
+  secret: Type.String({
+    description:
+      'Shown once: the MQTT password (CONNECT user name `username@tenant`, or `username` in tenant default).',
+  }),
+});
+export const MqttUserCreate = Type.Object(
+  {
+    username: Type.String({ maxLength: 256, description: MqttUsernameText }),
+    rules: Type.Optional(AclRules),
+    sys: Type.Optional(SysScopeSchema),
+  },
+  { additionalProperties: false },
+);
+export const MqttUserPatch = Type.Object(
+  { rules: Type.Optional(AclRules), sys: Type.Optional(SysScopeSchema) },
+  { additionalProperties: false },
+);
+export const MqttUserParams = Type.Object({
+  username: Type.String({ pattern: MQTT_USERNAME_PATTERN, maxLength: MQTT_USERNAME_MAX }),
+});

@@ -7,6 +7,7 @@ import { registerCommands } from './commands/commands.js';
 import { registerDevices } from './commands/devices.js';
 import { registerGroups } from './commands/groups.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerMqttUsers } from './commands/mqtt-users.js';
 import { registerProfiles } from './commands/profiles.js';
 import { registerRules } from './commands/rules.js';
 import { registerSession } from './commands/session.js';
@@ -75,6 +76,7 @@ export function buildProgram(): Command {
   registerRules(program);
   registerUsers(program);
   registerApiKeys(program);
+  registerMqttUsers(program);
   registerTenants(program);
   registerAudit(program);
   registerSim(program);

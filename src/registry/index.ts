@@ -15,7 +15,14 @@ export type {
   TelemetryKeyDef,
   Tenant,
 } from './model.js';
-export { DEFAULT_PROFILE_ID, DEFAULT_PROFILE_SPEC, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from './model.js';
+export {
+  DEFAULT_PROFILE_ID,
+  DEFAULT_PROFILE_SPEC,
+  hashSecret,
+  LABEL_KEY_PATTERN,
+  LABEL_VALUE_PATTERN,
+  secretMatches,
+} from './model.js';
 export { registryRoutes } from './routes.js';
 export { TenantId } from './schemas.js';
 export { createRegistryService, type RegistryService } from './service.js';

@@ -17,13 +17,24 @@ export interface RegistryDeps {
   readonly store: RegistryStore;
   readonly bus: Bus;
   readonly clock: Clock;
+  /**
+   * Port to the MQTT users of the auth context (wired in app.ts): a device
+   * id must not equal an MQTT user name of its tenant, since both log in as
+   * `name@tenant`. Absent: no other context claims ids (tests of the registry alone).
+   */
+  readonly idTaken?: ((tenant: string, id: string) => Promise<boolean>) | undefined;
 }
 
 export type RegistryService = ReturnType<typeof createRegistryService>;
 
 /** Use cases of the registry. Every call names its tenant; nothing crosses tenants. */
-export function createRegistryService({ store, bus, clock }: RegistryDeps) {
-  const ctx: RegistryContext = { store, bus, now: () => new Date(clock.now()).toISOString() };
+export function createRegistryService({ store, bus, clock, idTaken }: RegistryDeps) {
+  const ctx: RegistryContext = {
+    store,
+    bus,
+    now: () => new Date(clock.now()).toISOString(),
+    idTaken: idTaken ?? (async () => false),
+  };
   return {
     ...tenantUseCases(ctx),
     ...profileUseCases(ctx),

@@ -3,6 +3,7 @@ import type { AuditStore } from './audit.js';
 import type { AuthStore } from './auth.js';
 import type { CommandStore } from './commands.js';
 import type { MqttStore } from './mqtt.js';
+import type { MqttUserStore } from './mqtt-users.js';
 import type { OutboxStore } from './outbox.js';
 import type { RegistryStore } from './registry.js';
 import type { RuleStateStore } from './rule-state.js';
@@ -15,6 +16,7 @@ export type { AuditStore } from './audit.js';
 export type { AuthStore } from './auth.js';
 export type { CommandBatch, CommandQuery, CommandStore } from './commands.js';
 export type { MqttMessageRecord, MqttQueuedRecord, MqttSessionRecord, MqttStore } from './mqtt.js';
+export type { MqttUserStore } from './mqtt-users.js';
 export { type OpenedStores, openStores } from './open.js';
 export type { OutboxItem, OutboxStore } from './outbox.js';
 export type { Page, PageQuery } from './page.js';
@@ -43,6 +45,7 @@ export interface Stores {
   readonly auth: AuthStore;
   readonly audit: AuditStore;
   readonly mqtt: MqttStore;
+  readonly mqttUsers: MqttUserStore;
   readonly telemetry: TelemetryStore;
   /** The telemetry write path (group commit); created once, closed before close(). */
   readonly telemetryWriter: TelemetryWriter;

@@ -84,6 +84,7 @@ describe('health, metrics, documentation', () => {
       '/api/v1/groups',
       '/api/v1/users',
       '/api/v1/apikeys',
+      '/api/v1/mqtt-users',
       '/api/v1/audit',
       '/api/v1/auth/login',
     ]) {

@@ -10,6 +10,8 @@ export interface RegistryContext {
   readonly bus: Bus;
   /** Current time as an ISO string. */
   readonly now: () => string;
+  /** Whether `id` is already a CONNECT user name of `tenant` that is not a device (an MQTT user). */
+  readonly idTaken: (tenant: string, id: string) => Promise<boolean>;
 }
 
 export const notFound = {

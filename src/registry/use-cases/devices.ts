@@ -36,7 +36,7 @@ async function checkReferences(
 }
 
 /** Devices: every reference (profile, groups) must exist in the tenant. */
-export function deviceUseCases({ store, bus, now }: RegistryContext) {
+export function deviceUseCases({ store, bus, now, idTaken }: RegistryContext) {
   // Transports report connections as Uplinks (and the telemetry context
   // reports activity of connectionless devices); the registry keeps the
   // status fields. Data refreshes "last seen" at most once a minute per
@@ -58,6 +58,12 @@ export function deviceUseCases({ store, bus, now }: RegistryContext) {
       const profile = input.profile ?? DEFAULT_PROFILE_ID;
       if (await store.getDevice(tenant, id))
         throw new PlexusError(RegistryErrors.DEVICE_EXISTS, `device ${id} already exists`);
+      if (await idTaken(tenant, id)) {
+        throw new PlexusError(
+          RegistryErrors.DEVICE_ID_TAKEN,
+          `${id} is an MQTT user of this tenant: a device id must not equal an MQTT user name (both log in as ${id})`,
+        );
+      }
       await checkReferences(store, tenant, profile, input.groups);
       const at = now();
       const device: Device = {

@@ -9,6 +9,7 @@ import { createPgCommandStore } from './commands.js';
 import { openPostgres, type PostgresOptions } from './database.js';
 import { migratePostgres } from './migrations.js';
 import { createPgMqttStore } from './mqtt.js';
+import { createPgMqttUserStore } from './mqtt-users.js';
 import { createPgOutboxStore } from './outbox.js';
 import { createPgRegistryStore } from './registry.js';
 import { createPgRuleStateStore } from './rule-state.js';
@@ -44,6 +45,7 @@ export async function createPostgresStores(
     auth: createPgAuthStore(pool),
     audit: createPgAuditStore(pool),
     mqtt,
+    mqttUsers: createPgMqttUserStore(pool),
     telemetry: createPgTelemetryStore(pool, () => telemetryWriter.settled()),
     telemetryWriter,
     twins: createPgTwinStore(pool),

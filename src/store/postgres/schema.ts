@@ -22,4 +22,21 @@ export const POSTGRES_MIGRATIONS: readonly PgMigration[] = [
     name: 'registry, operators, audit, MQTT sessions, telemetry, twins, commands, rules, alarms, outbox',
     sql: `${REGISTRY_SQL}\n${TELEMETRY_SQL}\n${CONTROL_SQL}`,
   },
+  {
+    version: 2,
+    name: 'MQTT users with topic ACL rules (issue #11)',
+    sql: `
+CREATE TABLE mqtt_users (
+  tenant text COLLATE "C" NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  username text COLLATE "C" NOT NULL,
+  rules text NOT NULL,
+  sys text NOT NULL,
+  secret_hash bytea NOT NULL,
+  created_by text NOT NULL,
+  created_at text NOT NULL,
+  updated_at text NOT NULL,
+  last_login_at text,
+  PRIMARY KEY (tenant, username)
+);`,
+  },
 ];

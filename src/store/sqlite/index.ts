@@ -9,6 +9,7 @@ import { createSqliteCommandStore } from './commands.js';
 import type { MigrationResult } from './database.js';
 import { type DataDirLock, lockDataDir } from './lock.js';
 import { createSqliteMqttStore } from './mqtt.js';
+import { createSqliteMqttUserStore } from './mqtt-users.js';
 import { openSqliteFiles } from './open.js';
 import { createSqliteOutboxStore } from './outbox.js';
 import { createSqliteRegistryStore } from './registry.js';
@@ -64,6 +65,7 @@ export function createSqliteStores(
     auth: createSqliteAuthStore(db),
     audit: createSqliteAuditStore(db),
     mqtt: createSqliteMqttStore(db),
+    mqttUsers: createSqliteMqttUserStore(db),
     telemetry: createSqliteTelemetryStore(telemetryDb, () => telemetryWriter.settled()),
     telemetryWriter,
     twins: createSqliteTwinStore(db),

@@ -378,4 +378,23 @@ DROP TABLE rule_state;
     // lastQueued (every firing of a throttled rule) scanned the tenant's whole outbox history.
     sql: 'CREATE INDEX outbox_last ON outbox(tenant, rule, device, created_at);',
   },
+  {
+    version: 12,
+    name: 'MQTT users with topic ACL rules (issue #11)',
+    sql: `
+-- Plain MQTT clients of a tenant: rules are a JSON array of {permission, action, topic}, in order.
+CREATE TABLE mqtt_users (
+  tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  username TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  sys TEXT NOT NULL,
+  secret_hash BLOB NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  last_login_at TEXT,
+  PRIMARY KEY (tenant, username)
+) STRICT;
+`,
+  },
 ];

@@ -19,6 +19,7 @@ export const TRANSFER_TABLES = [
   'users',
   'sessions',
   'api_keys',
+  'mqtt_users',
   'audit_log',
   // MQTT sessions and messages
   'mqtt_sessions',
