@@ -8,6 +8,7 @@ import { dispatch } from './handlers/index.js';
 import { repeatedPublishProperty } from './properties.js';
 import { RC } from './reason-codes.js';
 import type { Session } from './session.js';
+import { invalidUtf8Field } from './utf8.js';
 
 export interface ConnectionMeta {
   /** Client address, for rate limits and logs. */
@@ -120,6 +121,11 @@ export class Connection {
           this.protocolError(RC.PROTOCOL_ERROR, `property 0x${repeated.toString(16)} appears more than once`);
           return;
         }
+      }
+      const badString = invalidUtf8Field(frame, this.protocolVersion);
+      if (badString !== undefined) {
+        this.protocolError(RC.MALFORMED_PACKET, `${badString} is not valid UTF-8`); // [MQTT-1.5.4-1]
+        return;
       }
       const fast =
         decodeAck(frame) ??
@@ -342,3 +348,4 @@ function publishTopicIsUtf8(frame: Buffer): boolean {
   const len = frame.readUInt16BE(i);
   return isUtf8(frame.subarray(i + 2, Math.min(frame.length, i + 2 + len)));
 }
+
