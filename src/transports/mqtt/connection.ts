@@ -208,7 +208,12 @@ export class Connection {
       this.broker.log.error({ err, cmd: packet.cmd }, 'MQTT packet could not be encoded');
       return false;
     }
-    if (buf.length > this.maxPacketSizeOut) return false;
+    if (buf.length > this.maxPacketSizeOut) {
+      // Reason String and User Properties go first, so the packet itself still fits
+      // [MQTT-3.2.2-19/20] [MQTT-3.4.2-2/3] [MQTT-3.9.2-1/2] [MQTT-3.14.2-3/4].
+      const lean = withoutDiagnostics(packet);
+      return lean ? this.write(lean) : false;
+    }
     return this.writeRaw(buf);
   }
 
@@ -349,3 +354,11 @@ function publishTopicIsUtf8(frame: Buffer): boolean {
   return isUtf8(frame.subarray(i + 2, Math.min(frame.length, i + 2 + len)));
 }
 
+/** The packet without Reason String and User Properties, or undefined if it has neither (or is a PUBLISH, whose properties are the sender's). */
+function withoutDiagnostics(packet: Packet): Packet | undefined {
+  if (packet.cmd === 'publish' || !('properties' in packet) || !packet.properties) return undefined;
+  const props = packet.properties as Record<string, unknown>;
+  if (props.reasonString === undefined && props.userProperties === undefined) return undefined;
+  const { reasonString: _r, userProperties: _u, ...rest } = props;
+  return { ...packet, properties: rest } as Packet;
+}

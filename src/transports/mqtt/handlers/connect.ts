@@ -34,6 +34,9 @@ export const handleConnect: PacketHandler<IConnectPacket> = (conn, packet) => {
   const version = (packet.protocolVersion ?? 4) as 3 | 4 | 5;
   conn.setProtocolVersion(version);
   const address = conn.meta.address;
+  // Even a refusing CONNACK must fit the client's Maximum Packet Size [MQTT-3.2.2-19].
+  const maxOut = packet.properties?.maximumPacketSize;
+  if (version === 5 && typeof maxOut === 'number' && maxOut > 0) conn.maxPacketSizeOut = maxOut;
 
   if (!broker.connectionAllowed(address))
     return refuse(conn, RC.CONNECTION_RATE_EXCEEDED, 'too many connections from this address');
