@@ -48,6 +48,7 @@ export const handleConnect: PacketHandler<IConnectPacket> = (conn, packet) => {
     return refuse(conn, RC.BAD_AUTHENTICATION_METHOD, 'enhanced authentication is not supported');
   }
   if (packet.will) {
+    if ((packet.will.qos ?? 0) > 2) return refuse(conn, RC.MALFORMED_PACKET, 'will QoS 3'); // [MQTT-3.1.2-12]
     const problem = topicNameProblem(packet.will.topic);
     if (problem) return refuse(conn, RC.TOPIC_NAME_INVALID, `will topic ${problem}`);
   }
