@@ -7,6 +7,8 @@ import type { PacketHandler } from './index.js';
 /** UNSUBSCRIBE: removes each filter; MQTT 5 clients learn per filter whether it existed [MQTT-3.11.3]. */
 export const handleUnsubscribe: PacketHandler<IUnsubscribePacket> = (conn, packet) => {
   const session = conn.session as Session;
+  if (packet.unsubscriptions.length === 0)
+    return conn.protocolError(RC.PROTOCOL_ERROR, 'UNSUBSCRIBE without topic filters'); // [MQTT-3.10.3-2]
   const codes: number[] = [];
   for (const raw of packet.unsubscriptions) {
     const shared = parseShared(raw);
