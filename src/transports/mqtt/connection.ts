@@ -8,7 +8,7 @@ import { dispatch } from './handlers/index.js';
 import { repeatedPublishProperty } from './properties.js';
 import { RC } from './reason-codes.js';
 import type { Session } from './session.js';
-import { invalidUtf8Field } from './utf8.js';
+import { wireProblem } from './wire-checks.js';
 
 export interface ConnectionMeta {
   /** Client address, for rate limits and logs. */
@@ -122,9 +122,9 @@ export class Connection {
           return;
         }
       }
-      const badString = invalidUtf8Field(frame, this.protocolVersion);
-      if (badString !== undefined) {
-        this.protocolError(RC.MALFORMED_PACKET, `${badString} is not valid UTF-8`); // [MQTT-1.5.4-1]
+      const problem = wireProblem(frame, this.protocolVersion);
+      if (problem !== undefined) {
+        this.protocolError(RC.MALFORMED_PACKET, `malformed packet: ${problem}`);
         return;
       }
       const fast =

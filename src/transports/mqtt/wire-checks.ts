@@ -5,15 +5,16 @@ import { SIZES } from './properties.js';
 const STRING_PROPERTIES = new Set([0x03, 0x08, 0x12, 0x15, 0x1a, 0x1c, 0x1f]);
 
 /**
- * Finds a UTF-8 Encoded String that is not well-formed UTF-8 in a raw
- * frame (CONNECT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE and the properties of
- * acknowledgements, DISCONNECT and AUTH). mqtt-packet decodes strings with
- * replacement characters, so ill-formed ones (surrogates included) must be
- * caught on the bytes: they make the packet malformed [MQTT-1.5.4-1]
- * [MQTT-1.5.7-1]. Returns the field's name, or undefined when all are
- * valid; a truncated frame is left to the parser to report.
+ * Checks on a raw frame that mqtt-packet does not make. It decodes strings
+ * with replacement characters, so a UTF-8 Encoded String that is not
+ * well-formed (surrogates included) must be caught on the bytes: CONNECT,
+ * PUBLISH, SUBSCRIBE, UNSUBSCRIBE and the properties of acknowledgements,
+ * DISCONNECT and AUTH [MQTT-1.5.4-1] [MQTT-1.5.7-1]. It also ignores bytes
+ * after the last CONNECT field, i.e. a user name or password whose flag is
+ * 0 [MQTT-3.1.2-16] [MQTT-3.1.2-18]. Returns what is wrong (a malformed
+ * packet), or undefined; a truncated frame is left to the parser.
  */
-export function invalidUtf8Field(frame: Buffer, protocolVersion: number): string | undefined {
+export function wireProblem(frame: Buffer, protocolVersion: number): string | undefined {
   const r = new Reader(frame);
   const type = (frame[0] as number) >> 4;
   try {
@@ -26,30 +27,31 @@ export function invalidUtf8Field(frame: Buffer, protocolVersion: number): string
         const flags = r.byte();
         r.skip(2);
         const v5 = level === 5;
-        if (v5 && !r.properties()) return 'a CONNECT property';
-        if (!r.string()) return 'the client identifier';
+        if (v5 && !r.properties()) return 'a CONNECT property is not valid UTF-8';
+        if (!r.string()) return 'the client identifier is not valid UTF-8';
         if (flags & 0x04) {
-          if (v5 && !r.properties()) return 'a will property';
-          if (!r.string()) return 'the will topic';
+          if (v5 && !r.properties()) return 'a will property is not valid UTF-8';
+          if (!r.string()) return 'the will topic is not valid UTF-8';
           r.skipString();
         }
-        if (flags & 0x80 && !r.string()) return 'the user name';
-        return undefined;
+        if (flags & 0x80 && !r.string()) return 'the user name is not valid UTF-8';
+        if (flags & 0x40) r.skipString();
+        return r.done ? undefined : 'bytes after the last field';
       }
       case 3: {
         // An MQTT 3.1.1 PUBLISH has no other string than its topic, which Connection checks itself (0x90).
         if (protocolVersion !== 5) return undefined;
-        if (!r.string()) return 'the topic name';
+        if (!r.string()) return 'the topic name is not valid UTF-8';
         if ((((frame[0] as number) >> 1) & 3) > 0) r.skip(2);
-        if (!r.properties()) return 'a PUBLISH property';
+        if (!r.properties()) return 'a PUBLISH property is not valid UTF-8';
         return undefined;
       }
       case 8:
       case 10: {
         r.skip(2);
-        if (protocolVersion === 5 && !r.properties()) return 'a property';
+        if (protocolVersion === 5 && !r.properties()) return 'a property is not valid UTF-8';
         while (!r.done) {
-          if (!r.string()) return 'a topic filter';
+          if (!r.string()) return 'a topic filter is not valid UTF-8';
           if (type === 8) r.skip(1);
         }
         return undefined;
@@ -64,7 +66,7 @@ export function invalidUtf8Field(frame: Buffer, protocolVersion: number): string
         if (type < 14) r.skip(2);
         if (r.done) return undefined;
         r.skip(1);
-        if (!r.done && !r.properties()) return 'a property';
+        if (!r.done && !r.properties()) return 'a property is not valid UTF-8';
         return undefined;
       }
       default:
