@@ -163,14 +163,13 @@ function accept(
   const { session, present } = opened;
   conn.state = 'connected';
   if (v5) {
+    // Retain, wildcard, subscription identifier and shared subscription support are
+    // implied by their absence (§3.2.2.3): leaving them out keeps CONNACK within a
+    // small client Maximum Packet Size, where it would otherwise not be sent [MQTT-3.1.2-24].
     const p: NonNullable<IConnackPacket['properties']> = {
       receiveMaximum: cfg.receiveMaximum,
       maximumPacketSize: cfg.maxPacketSize,
       topicAliasMaximum: cfg.topicAliasMaximum,
-      retainAvailable: true,
-      wildcardSubscriptionAvailable: true,
-      subscriptionIdentifiersAvailable: true,
-      sharedSubscriptionAvailable: true,
     };
     if (serverKeepAlive !== undefined) p.serverKeepAlive = serverKeepAlive;
     if (assigned) p.assignedClientIdentifier = clientId;
