@@ -455,6 +455,20 @@ describe('MQTT 5.0 conformance: CONNECT and sessions', () => {
     assert.ok(f && f.body.length + 2 <= 16, 'CONNACK larger than the client allows');
   });
 
+  test('[5.0 MQTT-3.1.4-5] [5.0 MQTT-3.1.2-24] a client with a small Maximum Packet Size (20) still gets its CONNACK, within that size', async () => {
+    const c = await env.open();
+    const bytes = tap(c);
+    c.send(env.connectOf({ properties: { maximumPacketSize: 20 } }));
+    const ack = await expect<IConnackPacket>(c, 'connack');
+    assert.equal(ack.reasonCode, 0);
+    // Absent means available (§3.2.2.3): these capabilities need no bytes.
+    assert.notEqual(ack.properties?.retainAvailable, false);
+    assert.notEqual(ack.properties?.sharedSubscriptionAvailable, false);
+    const f = frames(bytes)[0];
+    assert.ok(f && f.body.length + 2 <= 20, `CONNACK of ${(f?.body.length ?? 0) + 2} bytes`);
+    c.destroy();
+  });
+
   test('[5.0 MQTT-4.12.0-1] an Authentication Method the server does not support gets CONNACK 0x8C and the close', async () => {
     const c = await env.open();
     c.send(env.connectOf({ properties: { authenticationMethod: 'SCRAM-SHA-1' } }));
