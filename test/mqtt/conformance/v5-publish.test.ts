@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type {
+  IConnackPacket,
   IPubackPacket,
   IPubcompPacket,
   IPublishPacket,
@@ -356,7 +357,7 @@ describe('MQTT 5.0 conformance: PUBLISH and QoS', () => {
     p.destroy();
   });
 
-  test('[5.0 MQTT-3.3.2-8] [5.0 MQTT-3.3.2-12] [5.0 MQTT-3.2.2-17] [5.0 MQTT-3.3.2-7] every alias from 1 to our Topic Alias Maximum is accepted; 0, a larger one, or an alias of another connection is refused', async () => {
+  test('[5.0 MQTT-3.3.2-8] [5.0 MQTT-3.3.2-12] [5.0 MQTT-3.2.2-17] [5.0 MQTT-3.3.2-9] [5.0 MQTT-3.3.2-7] every alias from 1 to our Topic Alias Maximum is accepted; 0, a larger one, or an alias of another connection is refused', async () => {
     const s = await env.login();
     await sub(s, [{ topic: 'alias/#', qos: 0 }]);
     const c = await env.login();
@@ -478,6 +479,16 @@ describe('MQTT 5.0 conformance: PUBLISH and QoS', () => {
     );
     s.destroy();
     p.destroy();
+  });
+
+  test('[5.0 MQTT-3.2.2-15] a packet over the Maximum Packet Size the server announced gets DISCONNECT 0x95', async () => {
+    const c = await env.open();
+    c.send(env.connectOf());
+    const ack = await expect<IConnackPacket>(c, 'connack');
+    const max = ack.properties?.maximumPacketSize as number;
+    assert.ok(max > 0, 'Maximum Packet Size announced');
+    c.send(publishPacket('big/in', Buffer.alloc(max), { qos: 0 }));
+    assert.deepEqual(await c.dropped(), { closed: true, reasonCode: RC.PACKET_TOO_LARGE });
   });
 
   test('[5.0 MQTT-2.2.1-6] [5.0 MQTT-3.12.4-1] SUBACK and UNSUBACK carry the identifier of their request; PINGREQ gets PINGRESP', async () => {
