@@ -182,7 +182,7 @@ describe('MQTT 5.0 conformance: PUBLISH and QoS', () => {
     p.destroy();
   });
 
-  test('[5.0 MQTT-4.3.3-3] [5.0 MQTT-4.3.3-4] [5.0 MQTT-4.3.3-5] [5.0 MQTT-4.3.3-6] [5.0 MQTT-3.6.2-1] [5.0 MQTT-3.6.2-2] [5.0 MQTT-3.6.2-3] QoS 2 towards a client: PUBREC is answered by PUBREL (same id), which is resent, not the PUBLISH, until PUBCOMP', async () => {
+  test('[5.0 MQTT-4.3.3-3] [5.0 MQTT-4.3.3-4] [5.0 MQTT-4.3.3-5] [5.0 MQTT-4.3.3-6] [5.0 MQTT-3.6.2-1] [5.0 MQTT-3.6.2-2] [5.0 MQTT-3.6.2-3] QoS 2 towards a client: the PUBLISH is resent until PUBREC, which is answered by PUBREL (same id), which is resent, not the PUBLISH, until PUBCOMP', async () => {
     const id = env.id();
     const session = {
       clientId: id,
@@ -193,16 +193,23 @@ describe('MQTT 5.0 conformance: PUBLISH and QoS', () => {
     await sub(s, [{ topic: 'q2/x', qos: 2 }]);
     const p = await env.login();
     p.send(publishPacket('q2/x', 'two', { qos: 2, messageId: 9 }));
-    const [m] = await publishesOf(s, 1);
+    const [first] = await publishesOf(s, 1);
+    // Without PUBREC the PUBLISH stays unacknowledged: it comes again on the next connection.
+    s.destroy();
+    await s.waitClosed();
+    const s1 = await env.login(session);
+    const [m] = await publishesOf(s1, 1);
+    assert.equal(m?.dup, true);
+    assert.equal(m?.messageId, first?.messageId);
     const mid = m?.messageId as number;
-    s.send({ cmd: 'pubrec', messageId: mid });
-    const rel = await expect<IPubrelPacket>(s, 'pubrel');
+    s1.send({ cmd: 'pubrec', messageId: mid });
+    const rel = await expect<IPubrelPacket>(s1, 'pubrel');
     assert.equal(rel.messageId, mid);
     assert.ok(REASON_CODES.pubrel.includes((rel.reasonCode ?? 0) as never));
     assert.equal(rel.properties?.reasonString, undefined);
     assert.equal(rel.properties?.userProperties, undefined);
-    s.destroy();
-    await s.waitClosed();
+    s1.destroy();
+    await s1.waitClosed();
     const s2 = await env.login(session);
     const rel2 = await expect<IPubrelPacket>(s2, 'pubrel');
     assert.equal(rel2.messageId, mid);
