@@ -9,7 +9,7 @@ import { repeatedPublishProperty } from './properties.js';
 import { RC } from './reason-codes.js';
 import type { Session } from './session.js';
 import type { Traffic } from './traffic.js';
-import { connectProblem, filtersProblem, publishIdProblem } from './wire-check.js';
+import { wireProblem } from './wire-check.js';
 
 export interface ConnectionMeta {
   /** Client address, for rate limits and logs. */
@@ -126,9 +126,9 @@ export class Connection {
           return;
         }
       }
-      const wireProblem = frameProblem(frame, this.protocolVersion);
-      if (wireProblem !== undefined) {
-        this.protocolError(RC.MALFORMED_PACKET, wireProblem);
+      const problem = wireProblem(frame, this.protocolVersion);
+      if (problem !== undefined) {
+        this.protocolError(RC.MALFORMED_PACKET, `malformed packet: ${problem}`);
         return;
       }
       const fast =
@@ -212,7 +212,12 @@ export class Connection {
       this.broker.log.error({ err, cmd: packet.cmd }, 'MQTT packet could not be encoded');
       return false;
     }
-    if (buf.length > this.maxPacketSizeOut) return false;
+    if (buf.length > this.maxPacketSizeOut) {
+      // Reason String and User Properties go first, so the packet itself still fits
+      // [MQTT-3.2.2-19/20] [MQTT-3.4.2-2/3] [MQTT-3.9.2-1/2] [MQTT-3.14.2-3/4].
+      const lean = withoutDiagnostics(packet);
+      return lean ? this.write(lean) : false;
+    }
     return this.writeRaw(buf);
   }
 
@@ -354,11 +359,11 @@ function publishTopicIsUtf8(frame: Buffer): boolean {
   return isUtf8(frame.subarray(i + 2, Math.min(frame.length, i + 2 + len)));
 }
 
-/** What the parser would let through in a CONNECT, PUBLISH, SUBSCRIBE or UNSUBSCRIBE frame (see wire-check.ts). */
-function frameProblem(frame: Buffer, version: number): string | undefined {
-  const type = (frame[0] as number) >> 4;
-  if (type === 3) return publishIdProblem(frame);
-  if (type === 1) return connectProblem(frame);
-  if (type === 8 || type === 10) return filtersProblem(frame, version);
-  return undefined;
+/** The packet without Reason String and User Properties, or undefined if it has neither (or is a PUBLISH, whose properties are the sender's). */
+function withoutDiagnostics(packet: Packet): Packet | undefined {
+  if (packet.cmd === 'publish' || !('properties' in packet) || !packet.properties) return undefined;
+  const props = packet.properties as Record<string, unknown>;
+  if (props.reasonString === undefined && props.userProperties === undefined) return undefined;
+  const { reasonString: _r, userProperties: _u, ...rest } = props;
+  return { ...packet, properties: rest } as Packet;
 }

@@ -77,7 +77,10 @@ function sendTracked(conn: Connection, session: Session, item: Pending & { qos: 
     state: 'publish',
   };
   session.inflight.set(id, out);
-  sendPublish(conn, item.message, item.qos, id, item.retain, item.subscriptionIds, false);
+  const sent = sendPublish(conn, item.message, item.qos, id, item.retain, item.subscriptionIds, false);
+  // Too large for the client's Maximum Packet Size: discarded as if delivered, so it
+  // does not hold a slot of the window for ever [MQTT-3.1.2-25].
+  if (!sent && conn.state === 'connected') session.inflight.delete(id);
 }
 
 export function sendPublish(
@@ -88,12 +91,11 @@ export function sendPublish(
   retain: boolean,
   subscriptionIds: readonly number[],
   dup: boolean,
-): void {
+): boolean {
   if (conn.traffic) conn.traffic.messagesOut++;
   if (conn.protocolVersion !== 5) {
     // 3.1.1 PUBLISH has no properties: encode it directly (see fast-path.ts).
-    conn.writeRaw(encodePublish311(m.topic, m.payload, qos, messageId, retain, dup));
-    return;
+    return conn.writeRaw(encodePublish311(m.topic, m.payload, qos, messageId, retain, dup));
   }
   const packet: IPublishPacket = { cmd: 'publish', topic: m.topic, payload: m.payload, qos, retain, dup };
   if (messageId !== undefined) packet.messageId = messageId;
@@ -106,7 +108,11 @@ export function sendPublish(
   }
   if (conn.aliasMaxOut > 0) applyOutgoingAlias(conn, packet, props);
   if (Object.keys(props).length > 0) packet.properties = props;
-  conn.write(packet);
+  const newAlias = packet.topic !== '' ? props.topicAlias : undefined;
+  const sent = conn.write(packet);
+  // An alias the client never received must not be used later (the message was too large to send).
+  if (!sent && newAlias !== undefined) conn.aliasesOut.delete(packet.topic);
+  return sent;
 }
 
 /** Topic aliases towards the client: first use sends topic + alias, later uses the alias alone [MQTT-3.3.2-12]. */

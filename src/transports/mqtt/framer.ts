@@ -32,6 +32,8 @@ export class Framer {
       let complete = false;
       for (let n = 0; n < 4 && i < buf.length; n++, i++) {
         const byte = buf[i] as number;
+        // A last byte of 0 after a continuation byte is a longer encoding than needed [MQTT-1.5.5-1].
+        if (byte === 0 && n > 0) return { frames, error: 'malformed' };
         length += (byte & 0x7f) * multiplier;
         multiplier *= 128;
         if ((byte & 0x80) === 0) {

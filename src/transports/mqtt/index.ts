@@ -129,6 +129,10 @@ export function createMqttTransport(config: MqttConfig, listenConfig: MqttListen
         const path = (req.url ?? '').split('?')[0];
         if (path !== listenConfig.wsPath) return; // another part's upgrade (the app refuses unknown paths)
         ws.handleUpgrade(req, socket, head, (client) => {
+          // MQTT travels in binary frames only; any other data frame ends the connection [MQTT-6.0.0-1].
+          client.on('message', (_data, isBinary) => {
+            if (!isBinary) client.terminate();
+          });
           const stream = createWebSocketStream(client);
           (req.socket as Socket).setNoDelay?.(true);
           b.accept(stream, { address: remoteOf(req.socket as Socket), transport: 'ws' });

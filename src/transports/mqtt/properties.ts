@@ -59,7 +59,7 @@ export function propertiesProblem(props: object | undefined): PropertyProblem | 
 }
 
 /** Bytes of each property's value after its identifier (§2.2.2.2); -1 = variable byte integer, -2 = string/binary, -3 = string pair. */
-const SIZES: Readonly<Record<number, number>> = {
+export const SIZES: Readonly<Record<number, number>> = {
   1: 1,
   2: 4,
   3: -2,

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mqttPacket, { type IConnectPacket } from 'mqtt-packet';
-import { connectProblem, filtersProblem, publishIdProblem } from './wire-check.js';
+import { wireProblem } from './wire-check.js';
+
+const connectProblem = (f: Buffer) => wireProblem(f, 4);
+const publishIdProblem = (f: Buffer) => wireProblem(f, 4);
+const filtersProblem = wireProblem;
 
 const str = (b: Buffer | string) => {
   const x = typeof b === 'string' ? Buffer.from(b) : b;
@@ -29,18 +33,18 @@ test('a CONNECT as encoded by mqtt-packet passes, in both versions, with will, u
       password: Buffer.from([0, 0xff]),
       will: { topic: 'w/t', payload: Buffer.from([0xff]), qos: 1, retain: false },
     };
-    assert.equal(connectProblem(mqttPacket.generate(packet, { protocolVersion })), undefined);
+    assert.equal(wireProblem(mqttPacket.generate(packet, { protocolVersion }), protocolVersion), undefined);
   }
 });
 
 test('CONNECT: ill-formed strings, U+0000, will QoS 3, a 3.1.1 password without user name, leftover bytes', () => {
-  assert.equal(connectProblem(connect(0x02, str(NOT_UTF8))), 'client id is not valid UTF-8');
-  assert.equal(connectProblem(connect(0x02, str(Buffer.from([0x61, 0])))), 'client id contains U+0000');
+  assert.equal(connectProblem(connect(0x02, str(NOT_UTF8))), 'the client id is not valid UTF-8');
+  assert.equal(connectProblem(connect(0x02, str(Buffer.from([0x61, 0])))), 'the client id contains U+0000');
   assert.equal(
     connectProblem(connect(0x06, str('c'), str(NOT_UTF8), str('m'))),
-    'will topic is not valid UTF-8',
+    'the will topic is not valid UTF-8',
   );
-  assert.equal(connectProblem(connect(0x82, str('c'), str(NOT_UTF8))), 'user name is not valid UTF-8');
+  assert.equal(connectProblem(connect(0x82, str('c'), str(NOT_UTF8))), 'the user name is not valid UTF-8');
   assert.equal(connectProblem(connect(0x1e, str('c'), str('t'), str('m'))), 'will QoS 3');
   assert.equal(connectProblem(connect(0x42, str('c'), str('p'))), 'password flag without user name flag');
   assert.equal(connectProblem(connect(0x02, str('c'), str('u'))), 'CONNECT has bytes after its last field');
@@ -66,7 +70,23 @@ test('SUBSCRIBE / UNSUBSCRIBE: identifier 0 and ill-formed filters, in 3.1.1 and
   assert.match(filtersProblem(frame(0xa2, [0, 0], str('a')), 4) ?? '', /UNSUBSCRIBE has packet identifier 0/);
   assert.equal(
     filtersProblem(frame(0x82, [0, 1], str('ok'), [0], str(NOT_UTF8), [0]), 4),
-    'topic filter is not valid UTF-8',
+    'a topic filter is not valid UTF-8',
   );
-  assert.equal(filtersProblem(frame(0xa2, [0, 1], [0], str(NOT_UTF8)), 5), 'topic filter is not valid UTF-8');
+  assert.equal(
+    filtersProblem(frame(0xa2, [0, 1], [0], str(NOT_UTF8)), 5),
+    'a topic filter is not valid UTF-8',
+  );
+});
+
+test('MQTT 5 strings in properties and PUBLISH topics are checked; a 3.1.1 PUBLISH only for its identifier', () => {
+  // PUBLISH QoS 0, topic "t", properties: Content Type (0x03) with ill-formed UTF-8.
+  const badProp = frame(0x30, str('t'), [NOT_UTF8.length + 3, 0x03], str(NOT_UTF8));
+  assert.equal(wireProblem(badProp, 5), 'a string property is not valid UTF-8');
+  assert.equal(wireProblem(frame(0x30, str(NOT_UTF8), [0]), 5), undefined, "topics are Connection's (0x90)");
+  // PUBACK with a reason code and a Reason String (0x1F) holding U+0000.
+  const nul = Buffer.from([0x61, 0]);
+  assert.equal(
+    wireProblem(frame(0x40, [0, 1, 0x10, nul.length + 3, 0x1f], str(nul)), 5),
+    'a string property contains U+0000',
+  );
 });

@@ -1,111 +1,105 @@
 import { isUtf8 } from 'node:buffer';
+import { SIZES } from './properties.js';
+
+/** Property ids whose value is a UTF-8 Encoded String (0x26, User Property, is a pair of them). */
+const STRING_PROPERTIES = new Set([0x03, 0x08, 0x12, 0x15, 0x1a, 0x1c, 0x1f]);
 
 /**
- * Checks on raw CONNECT, SUBSCRIBE and UNSUBSCRIBE frames that the packet
- * parser cannot make: it decodes strings leniently (ill-formed UTF-8 becomes
- * U+FFFD) and accepts some Connect Flags combinations the spec forbids.
- * Each function returns why the frame must be refused, or undefined; a
- * truncated frame is left to the parser to report.
+ * Checks on a raw frame that mqtt-packet does not make, run before it
+ * parses the frame. It decodes strings leniently (ill-formed UTF-8 becomes
+ * U+FFFD) and lets through some fields the spec forbids, so these are
+ * checked on the bytes:
+ * - every UTF-8 Encoded String is well-formed and holds no U+0000
+ *   [MQTT-1.5.3-1/2] [MQTT-1.5.4-1/2] [MQTT-1.5.7-1]: CONNECT, PUBLISH
+ *   properties (topics get 0x90 Topic Name invalid from Connection and the
+ *   handler), SUBSCRIBE, UNSUBSCRIBE and the properties of acknowledgements,
+ *   DISCONNECT and AUTH;
+ * - CONNECT: no will QoS 3 [MQTT-3.1.2-14], no 3.1.1 password without a user
+ *   name [MQTT-3.1.2-22], no bytes after the last field (a user name or
+ *   password whose flag is 0) [MQTT-3.1.2-16/18/20];
+ * - no packet identifier 0 in PUBLISH QoS > 0, SUBSCRIBE, UNSUBSCRIBE [MQTT-2.3.1-1].
+ * Returns what is wrong (a malformed packet), or undefined; a truncated or
+ * foreign frame is left to the parser to report.
  */
-
-/** Reads the frame as a cursor; `undefined` results mean "ran past the end". */
-class Cursor {
-  constructor(
-    readonly buf: Buffer,
-    public at: number,
-  ) {}
-  get left(): number {
-    return this.buf.length - this.at;
-  }
-  byte(): number | undefined {
-    return this.at < this.buf.length ? (this.buf[this.at++] as number) : undefined;
-  }
-  u16(): number | undefined {
-    if (this.left < 2) return undefined;
-    const v = this.buf.readUInt16BE(this.at);
-    this.at += 2;
-    return v;
-  }
-  varInt(): number | undefined {
-    let value = 0;
-    for (let shift = 0; shift < 28; shift += 7) {
-      const b = this.byte();
-      if (b === undefined) return undefined;
-      value += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return value;
+export function wireProblem(frame: Buffer, protocolVersion: number): string | undefined {
+  const type = (frame[0] as number) >> 4;
+  // The flood path: a 3.1.1 PUBLISH needs only its identifier checked, on plain offsets.
+  if (type === 3 && protocolVersion !== 5) return publishIdProblem(frame);
+  const r = new Reader(frame);
+  try {
+    r.skip(1); // packet type and flags
+    r.varInt(); // remaining length
+    switch (type) {
+      case 1:
+        return connectProblem(r);
+      case 3: {
+        const bad = publishIdProblem(frame);
+        if (bad) return bad;
+        r.bytes(); // the topic: Connection and the handler check it (0x90 Topic Name invalid)
+        if ((((frame[0] as number) >> 1) & 3) > 0) r.skip(2);
+        return r.propertiesProblem();
+      }
+      case 8:
+      case 10: {
+        const packet = type === 8 ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
+        if (r.u16() === 0) return `${packet} has packet identifier 0`;
+        if (protocolVersion === 5) {
+          const bad = r.propertiesProblem();
+          if (bad) return bad;
+        }
+        while (!r.done) {
+          const bad = r.stringProblem('a topic filter');
+          if (bad) return bad;
+          if (type === 8) r.skip(1);
+        }
+        return undefined;
+      }
+      case 4:
+      case 5:
+      case 6:
+      case 7:
+      case 14:
+      case 15: {
+        if (protocolVersion !== 5) return undefined;
+        if (type < 14) r.skip(2);
+        if (r.done) return undefined;
+        r.skip(1);
+        return r.done ? undefined : r.propertiesProblem();
+      }
+      default:
+        return undefined;
     }
-    return undefined;
-  }
-  /** Length-prefixed bytes (strings and binary data). */
-  field(): Buffer | undefined {
-    const len = this.u16();
-    if (len === undefined || this.left < len) return undefined;
-    const b = this.buf.subarray(this.at, this.at + len);
-    this.at += len;
-    return b;
-  }
-  skip(n: number | undefined): boolean {
-    if (n === undefined || this.left < n) return false;
-    this.at += n;
-    return true;
+  } catch {
+    return undefined; // truncated: the parser says so
   }
 }
 
-/** A cursor after the fixed header. */
-function body(frame: Buffer): Cursor {
-  const c = new Cursor(frame, 1);
-  c.varInt();
-  return c;
-}
-
-/** Well-formed UTF-8 without U+0000 [MQTT-1.5.3-1] [MQTT-1.5.3-2] [MQTT-1.5.4-1] [MQTT-1.5.4-2]. */
-function stringProblem(what: string, s: Buffer): string | undefined {
-  if (!isUtf8(s)) return `${what} is not valid UTF-8`;
-  if (s.includes(0)) return `${what} contains U+0000`;
-  return undefined;
-}
-
-/** CONNECT: strings of the payload and Connect Flags combinations the parser lets through. */
-export function connectProblem(frame: Buffer): string | undefined {
-  const c = body(frame);
-  const name = c.field()?.toString('latin1');
-  const level = c.byte();
-  const flags = c.byte();
-  if ((name !== 'MQTT' && name !== 'MQIsdp') || level === undefined || flags === undefined) return undefined;
-  if (level < 3 || level > 5) return undefined; // answered with CONNACK 0x01 [MQTT-3.1.2-2]
-  const will = (flags & 0x04) !== 0;
-  if (((flags >> 3) & 3) === 3) return 'will QoS 3'; // [MQTT-3.1.2-14]
+function connectProblem(r: Reader): string | undefined {
+  const name = r.bytes().toString('latin1');
+  const level = r.byte();
+  const flags = r.byte();
+  // Another protocol or level is answered by the CONNECT handler (CONNACK 0x01 / 0x84) [MQTT-3.1.2-2].
+  if ((name !== 'MQTT' && name !== 'MQIsdp') || level < 3 || level > 5) return undefined;
+  if (((flags >> 3) & 3) === 3) return 'will QoS 3';
   // 3.1.1 only: MQTT 5 allows a password without a user name.
-  if (level < 5 && (flags & 0xc0) === 0x40) return 'password flag without user name flag'; // [MQTT-3.1.2-22]
-  if (!c.skip(2)) return undefined; // keep-alive
-  if (level === 5 && !c.skip(c.varInt())) return undefined;
-  const clientId = c.field();
-  if (clientId === undefined) return undefined;
-  const bad = stringProblem('client id', clientId); // [MQTT-3.1.3-4]
+  if (level < 5 && (flags & 0xc0) === 0x40) return 'password flag without user name flag';
+  r.skip(2); // keep-alive
+  const v5 = level === 5;
+  const bad =
+    (v5 ? r.propertiesProblem() : undefined) ??
+    r.stringProblem('the client id') ??
+    ((flags & 0x04) !== 0
+      ? ((v5 ? r.propertiesProblem() : undefined) ?? r.stringProblem('the will topic') ?? r.skipBytes())
+      : undefined) ??
+    ((flags & 0x80) !== 0 ? r.stringProblem('the user name') : undefined) ??
+    ((flags & 0x40) !== 0 ? r.skipBytes() : undefined);
   if (bad) return bad;
-  if (will) {
-    if (level === 5 && !c.skip(c.varInt())) return undefined;
-    const topic = c.field();
-    if (topic === undefined) return undefined;
-    const badTopic = stringProblem('will topic', topic); // [MQTT-3.1.3-10]
-    if (badTopic) return badTopic;
-    if (c.field() === undefined) return undefined;
-  }
-  if ((flags & 0x80) !== 0) {
-    const user = c.field();
-    if (user === undefined) return undefined;
-    const badUser = stringProblem('user name', user); // [MQTT-3.1.3-11]
-    if (badUser) return badUser;
-  }
-  if ((flags & 0x40) !== 0 && c.field() === undefined) return undefined;
-  // A field whose flag is 0 must not be there [MQTT-3.1.2-18] [MQTT-3.1.2-20]: bytes left over.
-  return c.left > 0 ? 'CONNECT has bytes after its last field' : undefined;
+  return r.done ? undefined : 'CONNECT has bytes after its last field';
 }
 
-/** PUBLISH with QoS 1 or 2: the packet identifier must not be 0 [MQTT-2.3.1-1] [MQTT-2.2.1-3]. */
-export function publishIdProblem(frame: Buffer): string | undefined {
+/** PUBLISH with QoS 1 or 2: the packet identifier must not be 0. Plain offsets: this runs on every QoS 1/2 PUBLISH. */
+function publishIdProblem(frame: Buffer): string | undefined {
   if ((((frame[0] as number) >> 1) & 3) === 0) return undefined;
-  // On every QoS 1/2 PUBLISH: plain offsets, no Cursor.
   let i = 1;
   while (i < frame.length && ((frame[i] as number) & 0x80) !== 0) i++;
   i++;
@@ -115,20 +109,72 @@ export function publishIdProblem(frame: Buffer): string | undefined {
   return frame.readUInt16BE(i) === 0 ? 'PUBLISH with QoS > 0 has packet identifier 0' : undefined;
 }
 
-/** SUBSCRIBE (type 8) and UNSUBSCRIBE (type 10): a non-zero packet identifier [MQTT-2.3.1-1]; every topic filter must be a valid string [MQTT-3.8.3-1] [MQTT-3.10.3-1]. */
-export function filtersProblem(frame: Buffer, version: number): string | undefined {
-  const subscribe = (frame[0] as number) >> 4 === 8;
-  const c = body(frame);
-  const id = c.u16();
-  if (id === undefined) return undefined;
-  if (id === 0) return `${subscribe ? 'SUBSCRIBE' : 'UNSUBSCRIBE'} has packet identifier 0`;
-  if (version === 5 && !c.skip(c.varInt())) return undefined;
-  while (c.left > 0) {
-    const filter = c.field();
-    if (filter === undefined) return undefined;
-    const bad = stringProblem('topic filter', filter);
-    if (bad) return bad;
-    if (subscribe && !c.skip(1)) return undefined;
+/** Reads a frame front to back; running past its end throws (the caller leaves that to the parser). */
+class Reader {
+  #i = 0;
+  readonly buf: Buffer;
+  constructor(buf: Buffer) {
+    this.buf = buf;
   }
-  return undefined;
+  get done(): boolean {
+    return this.#i >= this.buf.length;
+  }
+  byte(): number {
+    if (this.#i >= this.buf.length) throw new RangeError('truncated');
+    return this.buf[this.#i++] as number;
+  }
+  u16(): number {
+    return (this.byte() << 8) | this.byte();
+  }
+  skip(n: number): void {
+    this.#i += n;
+    if (this.#i > this.buf.length) throw new RangeError('truncated');
+  }
+  varInt(): number {
+    let value = 0;
+    let mult = 1;
+    for (let n = 0; n < 4; n++) {
+      const b = this.byte();
+      value += (b & 0x7f) * mult;
+      mult *= 128;
+      if ((b & 0x80) === 0) break;
+    }
+    return value;
+  }
+  /** Length-prefixed bytes (strings and binary data). */
+  bytes(): Buffer {
+    const len = this.u16();
+    const start = this.#i;
+    this.skip(len);
+    return this.buf.subarray(start, start + len);
+  }
+  skipBytes(): undefined {
+    this.bytes();
+    return undefined;
+  }
+  /** Reads a UTF-8 Encoded String: why it is not one, or undefined. */
+  stringProblem(what: string): string | undefined {
+    const s = this.bytes();
+    if (!isUtf8(s)) return `${what} is not valid UTF-8`;
+    return s.includes(0) ? `${what} contains U+0000` : undefined;
+  }
+  /** Reads a property block: why one of its strings is not valid, or undefined. */
+  propertiesProblem(): string | undefined {
+    const end = this.varInt() + this.#i;
+    while (this.#i < end) {
+      const id = this.byte();
+      const size = SIZES[id];
+      if (size === undefined) throw new RangeError('unknown property'); // the parser reports it
+      if (size > 0) this.skip(size);
+      else if (size === -1) this.varInt();
+      else if (size === -3) {
+        const bad = this.stringProblem('a user property') ?? this.stringProblem('a user property');
+        if (bad) return bad;
+      } else if (STRING_PROPERTIES.has(id)) {
+        const bad = this.stringProblem('a string property');
+        if (bad) return bad;
+      } else this.bytes();
+    }
+    return undefined;
+  }
 }

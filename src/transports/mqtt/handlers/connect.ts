@@ -35,6 +35,9 @@ export const handleConnect: PacketHandler<IConnectPacket> = (conn, packet) => {
   const version = (packet.protocolVersion ?? 4) as 3 | 4 | 5;
   conn.setProtocolVersion(version);
   const address = conn.meta.address;
+  // Even a refusing CONNACK must fit the client's Maximum Packet Size [MQTT-3.2.2-19].
+  const maxOut = packet.properties?.maximumPacketSize;
+  if (version === 5 && typeof maxOut === 'number' && maxOut > 0) conn.maxPacketSizeOut = maxOut;
 
   if (!broker.connectionAllowed(address))
     return refuse(conn, RC.CONNECTION_RATE_EXCEEDED, 'too many connections from this address');
@@ -207,14 +210,13 @@ function accept(
   conn.state = 'connected';
   conn.traffic = broker.traffic.of(identity.tenant);
   if (v5) {
+    // Retain, wildcard, subscription identifier and shared subscription support are
+    // implied by their absence (§3.2.2.3): leaving them out keeps CONNACK within a
+    // small client Maximum Packet Size, where it would otherwise not be sent [MQTT-3.1.2-24].
     const p: NonNullable<IConnackPacket['properties']> = {
       receiveMaximum: cfg.receiveMaximum,
       maximumPacketSize: cfg.maxPacketSize,
       topicAliasMaximum: cfg.topicAliasMaximum,
-      retainAvailable: true,
-      wildcardSubscriptionAvailable: true,
-      subscriptionIdentifiersAvailable: true,
-      sharedSubscriptionAvailable: true,
     };
     if (serverKeepAlive !== undefined) p.serverKeepAlive = serverKeepAlive;
     if (assigned) p.assignedClientIdentifier = clientId;

@@ -102,6 +102,9 @@ export const handlePublish: PacketHandler<IPublishPacket> = (conn, packet) => {
   if (topic === undefined) return;
   const problem = topicNameProblem(topic);
   if (problem) return conn.protocolError(RC.TOPIC_NAME_INVALID, `topic name ${problem}`); // [MQTT-3.3.2-2]
+  const responseTopic = packet.properties?.responseTopic;
+  const responseProblem = responseTopic === undefined ? undefined : topicNameProblem(responseTopic);
+  if (responseProblem) return conn.protocolError(RC.PROTOCOL_ERROR, `response topic ${responseProblem}`); // [MQTT-3.3.2-14]
   if (packet.qos === 2 && session.incomingQos2.has(packet.messageId as number)) {
     // Duplicate: acknowledge (after the original's PUBREC, which may wait for a commit), do not route again.
     const messageId = packet.messageId as number;
