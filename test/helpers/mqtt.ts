@@ -58,3 +58,10 @@ export function nextMessage(
 export function end(client: MqttClient): Promise<void> {
   return new Promise((resolve) => client.end(false, {}, () => resolve()));
 }
+
+/** One sample from /metrics, e.g. `plexus_mqtt_dropped_total{reason="queue_full"}` (0 when absent). */
+export async function metric(api: Client, sample: string): Promise<number> {
+  const text = (await api.get('/metrics')).body as unknown as string;
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line ? Number(line.slice(sample.length + 1)) : 0;
+}

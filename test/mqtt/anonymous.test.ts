@@ -3,7 +3,15 @@ import { after, before, describe, test } from 'node:test';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import type { Client } from '../helpers/http.js';
-import { adminClient, connect, createDevice, end, nextMessage, type TestDevice } from '../helpers/mqtt.js';
+import {
+  adminClient,
+  connect,
+  createDevice,
+  end,
+  metric,
+  nextMessage,
+  type TestDevice,
+} from '../helpers/mqtt.js';
 import {
   closed,
   collect,
@@ -27,12 +35,6 @@ const RULES = [
 ];
 
 const anon = (app: TestApp, opts: IClientOptions = {}) => connect(app, undefined, opts);
-
-async function metric(api: Client, sample: string): Promise<number> {
-  const text = (await api.get('/metrics')).body as unknown as string;
-  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
-  return line ? Number(line.slice(sample.length + 1)) : 0;
-}
 
 describe('MQTT anonymous listener (mqtt.allowAnonymous)', () => {
   let app: TestApp;

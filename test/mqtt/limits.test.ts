@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { IConnackPacket } from 'mqtt-packet';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import type { Client } from '../helpers/http.js';
-import { adminClient, createDevice, type TestDevice } from '../helpers/mqtt.js';
+import { adminClient, createDevice, metric, type TestDevice } from '../helpers/mqtt.js';
 import {
   bytes,
   ControlPair,
@@ -16,13 +16,6 @@ import {
 
 const OTHER_ADDRESS = { localAddress: '127.0.0.2' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** One sample from /metrics, e.g. `plexus_mqtt_dropped_total{reason="queue_full"}` (0 when absent). */
-async function metric(api: Client, sample: string): Promise<number> {
-  const text = (await api.get('/metrics')).body as unknown as string;
-  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
-  return line ? Number(line.slice(sample.length + 1)) : 0;
-}
 
 const publish = (topic: string, payload: string, qos: 0 | 1, messageId?: number) =>
   publishPacket(topic, payload, { qos, ...(messageId === undefined ? {} : { messageId }) });

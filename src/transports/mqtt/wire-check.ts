@@ -25,6 +25,9 @@ export function wireProblem(frame: Buffer, protocolVersion: number): string | un
   const type = (frame[0] as number) >> 4;
   // The flood path: a 3.1.1 PUBLISH needs only its identifier checked, on plain offsets.
   if (type === 3 && protocolVersion !== 5) return publishIdProblem(frame);
+  // 3.1.1 acknowledgements carry no strings; PINGREQ/PINGRESP nothing at all.
+  if ((protocolVersion !== 5 && type !== 1 && type !== 8 && type !== 10) || type === 12 || type === 13)
+    return undefined;
   const r = new Reader(frame);
   try {
     r.skip(1); // packet type and flags
