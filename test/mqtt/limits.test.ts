@@ -49,6 +49,50 @@ function startFlooder(port: number, login: Buffer, chunk: Buffer): { stop(): Pro
   };
 }
 
+/**
+ * Logs in with `login` in a child process, then sends one packet every `everyMs`; resolves
+ * with each packet's send time (performance.timeOrigin + now(), comparable across processes).
+ */
+function sendPaced(port: number, login: Buffer, packets: Buffer[], everyMs: number): Promise<number[]> {
+  const script = `
+    const s = require('node:net').connect(${port}, '127.0.0.1');
+    s.setNoDelay(true);
+    const packets = JSON.parse(process.argv[2]).map((b) => Buffer.from(b, 'base64'));
+    const sent = [];
+    s.write(Buffer.from(process.argv[1], 'base64'));
+    s.on('error', () => {});
+    s.once('data', () => {
+      const timer = setInterval(() => {
+        sent.push(performance.timeOrigin + performance.now());
+        s.write(packets[sent.length - 1]);
+        if (sent.length === packets.length) {
+          clearInterval(timer);
+          process.stdout.write(JSON.stringify(sent), () => setTimeout(() => process.exit(0), 500));
+        }
+      }, ${everyMs});
+    });`;
+  const args = [
+    '-e',
+    script,
+    login.toString('base64'),
+    JSON.stringify(packets.map((p) => p.toString('base64'))),
+  ];
+  const child = spawn(process.execPath, args);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  return new Promise((resolve, reject) =>
+    child.on('exit', () => {
+      try {
+        resolve(JSON.parse(out) as number[]);
+      } catch {
+        reject(new Error(`the paced sender failed: ${out}`));
+      }
+    }),
+  );
+}
+
 async function connackCode(port: number, dev: TestDevice, version: 4 | 5 = 5, from = {}): Promise<number> {
   const c = await RawMqtt.open(port, { protocolVersion: version, ...from });
   const ack = (await c.connect(dev)) as IConnackPacket | undefined;
@@ -251,28 +295,27 @@ describe('MQTT limits: queues and per-device rates', () => {
     const hogPub = startFlooder(app.mqttPort, bytes(connectPacket(hog, 5)), chunk);
     await sleep(300); // let the flood build up
 
-    // 50 QoS 1 messages, one every 20 ms (sending stops after 6 s whatever happens).
-    const calmPub = await RawMqtt.device(app.mqttPort, calm);
-    const sentAt = new Map<string, number>();
-    const deadline = performance.now() + 6000;
-    for (let i = 1; i <= 50 && performance.now() < deadline; i++) {
-      sentAt.set(`calm-${i}`, performance.now());
-      calmPub.send(publish('devices/calm/telemetry', `calm-${i}`, 1, i));
-      await sleep(20);
-    }
-    await calmSub.until(() => calmSub.publishes().length >= sentAt.size, 2000);
+    // 50 QoS 1 messages, one every 20 ms, from another process: its cadence must not depend on
+    // the event loop under test (an in-process sender was itself held up by the flood on a busy
+    // machine, and late sends said nothing about the broker). Latency runs from the sender's
+    // clock to the subscriber's (both performance.timeOrigin + now(), one machine).
+    const payloads = Array.from({ length: 50 }, (_, i) => `calm-${i + 1}`);
+    const packets = payloads.map((p, i) => bytes(publish('devices/calm/telemetry', p, 1, i + 1)));
+    const sentAt = await sendPaced(app.mqttPort, bytes(connectPacket(calm, 5)), packets, 20);
+    await calmSub.until(() => calmSub.publishes().length >= payloads.length, 3000);
     const flood = Math.round((await hogPub.stop()) / (chunk.length / 1000));
-    const latencies = [...sentAt].map(([payload, t]) => {
+    const latencies = payloads.map((payload, n) => {
       const i = calmSub.received.findIndex((p) => p.cmd === 'publish' && p.payload.toString() === payload);
-      return i < 0 ? Number.POSITIVE_INFINITY : (calmSub.receivedAt[i] as number) - t;
+      return i < 0
+        ? Number.POSITIVE_INFINITY
+        : performance.timeOrigin + (calmSub.receivedAt[i] as number) - (sentAt[n] as number);
     });
-    while (latencies.length < 50) latencies.push(Number.POSITIVE_INFINITY); // never sent in time
-    for (const c of [calmPub, calmSub]) c.destroy();
+    calmSub.destroy();
     latencies.sort((a, b) => a - b);
     const p95 = latencies[Math.ceil(latencies.length * 0.95) - 1] as number;
     assert.ok(flood > 20_000, `the flood was too weak to prove anything (${flood} messages)`);
     const measured = latencies.filter(Number.isFinite).map(Math.round);
-    const stats = `${sentAt.size} of 50 sent within 6 s, latencies ${measured} ms; p95 ${p95.toFixed(1)} ms`;
+    const stats = `latencies ${measured} ms; p95 ${p95.toFixed(1)} ms`;
     t.diagnostic(`${stats}; flood of ${flood} messages`);
     assert.ok(p95 < 200, `${stats} during a flood of ${flood} messages`);
     await ctl.check('the flood');
