@@ -30,7 +30,7 @@ export function wireProblem(frame: Buffer, protocolVersion: number): string | un
     return undefined;
   const r = new Reader(frame);
   try {
-    r.skip(1); // packet type and flags
+    r.advance(1); // packet type and flags
     r.varInt(); // remaining length
     switch (type) {
       case 1:
@@ -39,7 +39,7 @@ export function wireProblem(frame: Buffer, protocolVersion: number): string | un
         const bad = publishIdProblem(frame);
         if (bad) return bad;
         r.bytes(); // the topic: Connection and the handler check it (0x90 Topic Name invalid)
-        if ((((frame[0] as number) >> 1) & 3) > 0) r.skip(2);
+        if ((((frame[0] as number) >> 1) & 3) > 0) r.advance(2);
         return r.propertiesProblem();
       }
       case 8:
@@ -53,7 +53,7 @@ export function wireProblem(frame: Buffer, protocolVersion: number): string | un
         while (!r.done) {
           const bad = r.stringProblem('a topic filter');
           if (bad) return bad;
-          if (type === 8) r.skip(1);
+          if (type === 8) r.advance(1);
         }
         return undefined;
       }
@@ -64,9 +64,9 @@ export function wireProblem(frame: Buffer, protocolVersion: number): string | un
       case 14:
       case 15: {
         if (protocolVersion !== 5) return undefined;
-        if (type < 14) r.skip(2);
+        if (type < 14) r.advance(2);
         if (r.done) return undefined;
-        r.skip(1);
+        r.advance(1);
         return r.done ? undefined : r.propertiesProblem();
       }
       default:
@@ -86,16 +86,16 @@ function connectProblem(r: Reader): string | undefined {
   if (((flags >> 3) & 3) === 3) return 'will QoS 3';
   // 3.1.1 only: MQTT 5 allows a password without a user name.
   if (level < 5 && (flags & 0xc0) === 0x40) return 'password flag without user name flag';
-  r.skip(2); // keep-alive
+  r.advance(2); // keep-alive
   const v5 = level === 5;
   const bad =
     (v5 ? r.propertiesProblem() : undefined) ??
     r.stringProblem('the client id') ??
     ((flags & 0x04) !== 0
-      ? ((v5 ? r.propertiesProblem() : undefined) ?? r.stringProblem('the will topic') ?? r.skipBytes())
+      ? ((v5 ? r.propertiesProblem() : undefined) ?? r.stringProblem('the will topic') ?? r.passBytes())
       : undefined) ??
     ((flags & 0x80) !== 0 ? r.stringProblem('the user name') : undefined) ??
-    ((flags & 0x40) !== 0 ? r.skipBytes() : undefined);
+    ((flags & 0x40) !== 0 ? r.passBytes() : undefined);
   if (bad) return bad;
   return r.done ? undefined : 'CONNECT has bytes after its last field';
 }
@@ -129,7 +129,7 @@ class Reader {
   u16(): number {
     return (this.byte() << 8) | this.byte();
   }
-  skip(n: number): void {
+  advance(n: number): void {
     this.#i += n;
     if (this.#i > this.buf.length) throw new RangeError('truncated');
   }
@@ -148,10 +148,10 @@ class Reader {
   bytes(): Buffer {
     const len = this.u16();
     const start = this.#i;
-    this.skip(len);
+    this.advance(len);
     return this.buf.subarray(start, start + len);
   }
-  skipBytes(): undefined {
+  passBytes(): undefined {
     this.bytes();
     return undefined;
   }
@@ -168,7 +168,7 @@ class Reader {
       const id = this.byte();
       const size = SIZES[id];
       if (size === undefined) throw new RangeError('unknown property'); // the parser reports it
-      if (size > 0) this.skip(size);
+      if (size > 0) this.advance(size);
       else if (size === -1) this.varInt();
       else if (size === -3) {
         const bad = this.stringProblem('a user property') ?? this.stringProblem('a user property');
