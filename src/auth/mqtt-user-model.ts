@@ -9,11 +9,11 @@ import {
   type AclRule,
   aclTopicProblem,
   MAX_ACL_RULES,
+  SYS_SCOPES,
+  type SysScope,
 } from '../core/topic-acl.js';
 
-export const SYS_SCOPES = ['tenant', 'platform'] as const;
-/** What the user's `$SYS/#` subscriptions see: its tenant's figures, or the whole platform's. */
-export type SysScope = (typeof SYS_SCOPES)[number];
+export { SYS_SCOPES, type SysScope };
 
 export interface MqttUser {
   readonly tenant: string;

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { MAX_ACL_RULES, MAX_ACL_TOPIC_LENGTH } from '../core/topic-acl.js';
+import { AclRuleSchema, MAX_ACL_RULES, SYS_SCOPES } from '../core/topic-acl.js';
 import { TenantId } from '../registry/index.js';
 import { MQTT_USERNAME_MAX, MQTT_USERNAME_PATTERN } from './mqtt-user-model.js';
 
@@ -79,17 +79,6 @@ export const ApiKeyParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-
 // character is wrong and why), so the body schema checks shape and types only.
 const MqttUsernameText =
   'letters, digits, . _ - (1-64, starting with a letter or digit); not "apikey"; no + # / $ @ (they would be topic syntax or the tenant separator)';
-export const AclRuleSchema = Type.Object(
-  {
-    permission: Type.Enum(['allow', 'deny']),
-    action: Type.Enum(['publish', 'subscribe', 'both']),
-    topic: Type.String({
-      maxLength: MAX_ACL_TOPIC_LENGTH,
-      description: 'Topic filter (+ and # allowed); %u (user name) and %c (client id) fill a whole level.',
-    }),
-  },
-  { additionalProperties: false },
-);
 // Immutable: the model's rule lists are readonly.
 export const AclRules = Type.Immutable(
   Type.Array(AclRuleSchema, {
@@ -97,7 +86,7 @@ export const AclRules = Type.Immutable(
     description: 'In order: the first rule that matches decides; no match denies.',
   }),
 );
-export const SysScopeSchema = Type.Enum(['tenant', 'platform'], {
+export const SysScopeSchema = Type.Enum(SYS_SCOPES, {
   description:
     "What $SYS/# shows the user: its tenant's figures, or (platform admins only) the whole platform's.",
 });

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { TENANT_ID_PATTERN } from '../core/ids.js';
-import { ACL_ACTIONS, ACL_PERMISSIONS, MAX_ACL_RULES, MAX_ACL_TOPIC_LENGTH } from '../core/topic-acl.js';
+import { AclRuleSchema, MAX_ACL_RULES } from '../core/topic-acl.js';
 
 /**
  * The one configuration schema (STYLE.md §9): defaults, descriptions and the
@@ -8,16 +8,6 @@ import { ACL_ACTIONS, ACL_PERMISSIONS, MAX_ACL_RULES, MAX_ACL_TOPIC_LENGTH } fro
  * `PLEXUS_HTTP_PORT`) all come from here. `restartRequired` marks settings a
  * running node only picks up at start; today that is all of them.
  */
-/** One topic ACL rule (core/topic-acl.ts); the topic's grammar is checked after the schema (load.ts). */
-const AclRuleSchema = Type.Object(
-  {
-    permission: Type.Union(ACL_PERMISSIONS.map((p) => Type.Literal(p))),
-    action: Type.Union(ACL_ACTIONS.map((a) => Type.Literal(a))),
-    topic: Type.String({ minLength: 1, maxLength: MAX_ACL_TOPIC_LENGTH }),
-  },
-  { additionalProperties: false },
-);
-
 /** Anonymous clients see their tenant's topics, except the devices' tree and `$SYS` (`#` never matches `$` topics). */
 const DEFAULT_ANONYMOUS_RULES = [
   { permission: 'deny', action: 'both', topic: 'devices/#' },

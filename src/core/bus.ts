@@ -1,5 +1,5 @@
 import type { Downlink, Uplink } from './envelope.js';
-import type { AclRule } from './topic-acl.js';
+import type { AclRule, SysScope } from './topic-acl.js';
 
 /** What a change in the registry means to parts that cache or hold sessions. */
 export type RegistryChange =
@@ -24,7 +24,7 @@ export type RegistryChange =
       readonly tenant: string;
       readonly username: string;
       readonly rules: readonly AclRule[];
-      readonly sys: 'tenant' | 'platform';
+      readonly sys: SysScope;
     }
   /** Deleted, or its secret rotated: live sessions (which used the old secret) end. */
   | {

@@ -9,12 +9,32 @@
  * allow rule never match and a deny rule match any value (the classic broker
  * CVE is a client id `#` turning `plant/%c/#` into `plant/#/#`).
  */
+import Type from 'typebox';
 import { topicFilterProblem } from './topic.js';
 
 export const ACL_PERMISSIONS = ['allow', 'deny'] as const;
 export const ACL_ACTIONS = ['publish', 'subscribe', 'both'] as const;
 export const MAX_ACL_RULES = 100;
 export const MAX_ACL_TOPIC_LENGTH = 512;
+export const SYS_SCOPES = ['tenant', 'platform'] as const;
+/** What a user's `$SYS/#` subscriptions see: its tenant's figures, or the whole platform's. */
+export type SysScope = (typeof SYS_SCOPES)[number];
+
+/**
+ * One rule as the API and the config accept it. The topic's grammar is
+ * checked after the schema (aclTopicProblem), for a precise reason.
+ */
+export const AclRuleSchema = Type.Object(
+  {
+    permission: Type.Enum(ACL_PERMISSIONS),
+    action: Type.Enum(ACL_ACTIONS),
+    topic: Type.String({
+      maxLength: MAX_ACL_TOPIC_LENGTH,
+      description: 'Topic filter (+ and # allowed); %u (user name) and %c (client id) fill a whole level.',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 export interface AclRule {
   readonly permission: (typeof ACL_PERMISSIONS)[number];

@@ -1,4 +1,4 @@
-import type { TopicAcl } from '../../core/topic-acl.js';
+import type { SysScope, TopicAcl } from '../../core/topic-acl.js';
 
 /** Who is on the other end of an MQTT connection, after authentication. */
 export type Identity =
@@ -33,7 +33,7 @@ export type Identity =
       readonly anonymous: boolean;
       readonly acl: TopicAcl;
       /** `platform`: its `$SYS/#` subscriptions see the whole platform's figures, not its tenant's. */
-      readonly sys: 'tenant' | 'platform';
+      readonly sys: SysScope;
     };
 
 export { splitUsername } from '../../core/ids.js';
