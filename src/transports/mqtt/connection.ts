@@ -1,11 +1,9 @@
-import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import type { Broker } from './broker.js';
 import { decodeAck, decodePublish311 } from './fast-path.js';
 import { Framer } from './framer.js';
 import { dispatch } from './handlers/index.js';
-import { repeatedPublishProperty } from './properties.js';
 import { RC } from './reason-codes.js';
 import type { Session } from './session.js';
 import type { Traffic } from './traffic.js';
@@ -114,21 +112,11 @@ export class Connection {
     while (this.#heldPos < this.#held.length) {
       if (this.closed || this.#paused > 0) return;
       const frame = this.#held[this.#heldPos++] as Buffer;
-      // PUBLISH topic names must be valid UTF-8 [MQTT-1.5.4-1]; the parser would replace bad bytes silently.
-      if (frame[0] !== undefined && frame[0] >> 4 === 3) {
-        if (!publishTopicIsUtf8(frame)) {
-          this.protocolError(RC.TOPIC_NAME_INVALID, 'topic name is not valid UTF-8');
-          return;
-        }
-        const repeated = this.protocolVersion === 5 ? repeatedPublishProperty(frame) : undefined;
-        if (repeated !== undefined) {
-          this.protocolError(RC.PROTOCOL_ERROR, `property 0x${repeated.toString(16)} appears more than once`);
-          return;
-        }
-      }
+      // What the parser would let through: bad UTF-8, repeated properties, forbidden fields (wire-check.ts).
       const problem = wireProblem(frame, this.protocolVersion);
       if (problem !== undefined) {
-        this.protocolError(RC.MALFORMED_PACKET, `malformed packet: ${problem}`);
+        const malformed = problem.code === RC.MALFORMED_PACKET;
+        this.protocolError(problem.code, malformed ? `malformed packet: ${problem.what}` : problem.what);
         return;
       }
       const fast =
@@ -347,16 +335,6 @@ export class Connection {
     this.state = 'closed';
     this.broker.onConnectionClosed(this, this.#closeReason ?? reason, wasConnected);
   }
-}
-
-/** Checks the topic bytes of a PUBLISH frame (after the fixed header). */
-function publishTopicIsUtf8(frame: Buffer): boolean {
-  let i = 1;
-  while (i < frame.length && ((frame[i] as number) & 0x80) !== 0) i++;
-  i++;
-  if (i + 2 > frame.length) return true; // the parser reports the truncation
-  const len = frame.readUInt16BE(i);
-  return isUtf8(frame.subarray(i + 2, Math.min(frame.length, i + 2 + len)));
 }
 
 /** The packet without Reason String and User Properties, or undefined if it has neither (or is a PUBLISH, whose properties are the sender's). */

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { propertiesProblem, repeatedPublishProperty } from './properties.js';
+import { propertiesProblem } from './properties.js';
+import { wireProblem } from './wire-check.js';
+
+/** The repeated property a PUBLISH frame's check reports (0x82), if any. */
+const repeatedPublishProperty = (frame: Buffer) => {
+  const p = wireProblem(frame, 5);
+  return p?.code === 0x82 ? Number.parseInt(p.what.split(' ')[1] as string, 16) : undefined;
+};
 
 test('well-formed properties pass', () => {
   assert.equal(

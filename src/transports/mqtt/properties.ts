@@ -88,41 +88,5 @@ export const SIZES: Readonly<Record<number, number>> = {
   41: 1,
   42: 1,
 };
-const REPEATABLE = new Set([0x26, 0x0b]);
-
-/**
- * Finds a repeated property in a raw MQTT 5 PUBLISH frame. mqtt-packet
- * keeps only the last value of a repeated scalar property, so repetition
- * must be seen in the bytes. Returns the property id, or undefined.
- */
-export function repeatedPublishProperty(frame: Buffer): number | undefined {
-  let i = 1;
-  while (i < frame.length && ((frame[i] as number) & 0x80) !== 0) i++;
-  i++;
-  if (i + 2 > frame.length) return undefined;
-  i += 2 + frame.readUInt16BE(i);
-  if ((((frame[0] as number) >> 1) & 3) > 0) i += 2;
-  let length = 0;
-  let mult = 1;
-  for (let n = 0; n < 4 && i < frame.length; n++) {
-    const b = frame[i++] as number;
-    length += (b & 0x7f) * mult;
-    mult *= 128;
-    if ((b & 0x80) === 0) break;
-  }
-  const end = Math.min(frame.length, i + length);
-  const seen = new Set<number>();
-  while (i < end) {
-    const id = frame[i++] as number;
-    const size = SIZES[id];
-    if (size === undefined) return undefined; // unknown id: the parser reports it
-    if (seen.has(id) && !REPEATABLE.has(id)) return id;
-    seen.add(id);
-    if (size > 0) i += size;
-    else if (size === -1) while (i < end && ((frame[i++] as number) & 0x80) !== 0);
-    else {
-      for (let k = size === -3 ? 2 : 1; k > 0 && i + 2 <= end; k--) i += 2 + frame.readUInt16BE(i);
-    }
-  }
-  return undefined;
-}
+/** The properties that may appear more than once: User Property and Subscription Identifier. */
+export const REPEATABLE: ReadonlySet<number> = new Set([0x26, 0x0b]);
