@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { IConnackPacket } from 'mqtt-packet';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -20,6 +20,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const publish = (topic: string, payload: string, qos: 0 | 1, messageId?: number) =>
   publishPacket(topic, payload, { qos, ...(messageId === undefined ? {} : { messageId }) });
 
+/** A Node.js script in a child process (a client on another machine, as far as the broker can tell); `output` is its stdout at exit. */
+function nodeClient(script: string, args: string[]): { child: ChildProcess; output: Promise<string> } {
+  const child = spawn(process.execPath, ['-e', script, ...args]);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  return { child, output: new Promise((resolve) => child.on('exit', () => resolve(out))) };
+}
+
 /**
  * A device flooding from a child process (as it would from another machine): CONNECT, then `chunk`
  * again and again as fast as the socket takes it. `stop()` ends it and resolves with the bytes sent.
@@ -35,16 +45,11 @@ function startFlooder(port: number, login: Buffer, chunk: Buffer): { stop(): Pro
     s.once('data', pump);
     s.on('error', () => {});
     process.on('SIGTERM', () => { process.stdout.write(String(sent)); process.exit(0); });`;
-  const child = spawn(process.execPath, ['-e', script, login.toString('base64'), chunk.toString('base64')]);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<number>((resolve) => child.on('exit', () => resolve(Number(out) || 0)));
+  const client = nodeClient(script, [login.toString('base64'), chunk.toString('base64')]);
   return {
     stop() {
-      child.kill('SIGTERM');
-      return exited;
+      client.child.kill('SIGTERM');
+      return client.output.then((out) => Number(out) || 0);
     },
   };
 }
@@ -71,26 +76,14 @@ function sendPaced(port: number, login: Buffer, packets: Buffer[], everyMs: numb
         }
       }, ${everyMs});
     });`;
-  const args = [
-    '-e',
-    script,
-    login.toString('base64'),
-    JSON.stringify(packets.map((p) => p.toString('base64'))),
-  ];
-  const child = spawn(process.execPath, args);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
+  const args = [login.toString('base64'), JSON.stringify(packets.map((p) => p.toString('base64')))];
+  return nodeClient(script, args).output.then((out) => {
+    try {
+      return JSON.parse(out) as number[];
+    } catch {
+      throw new Error(`the paced sender failed: ${out}`);
+    }
   });
-  return new Promise((resolve, reject) =>
-    child.on('exit', () => {
-      try {
-        resolve(JSON.parse(out) as number[]);
-      } catch {
-        reject(new Error(`the paced sender failed: ${out}`));
-      }
-    }),
-  );
 }
 
 async function connackCode(port: number, dev: TestDevice, version: 4 | 5 = 5, from = {}): Promise<number> {
